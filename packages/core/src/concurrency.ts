@@ -1,0 +1,63 @@
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in input order.
+ * Rejects with the first error, but only after every started call has settled, so no call is still
+ * touching a caller's buffer when the promise settles.
+ */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+  await Promise.all(workers);
+  if (failure) throw failure.error;
+  return results;
+}
+
+/** A counting semaphore for bounding concurrent work across calls. */
+export class Semaphore {
+  #available: number;
+  readonly #waiters: Array<() => void> = [];
+
+  constructor(permits: number) {
+    this.#available = permits;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#available > 0) {
+      this.#available--;
+    } else {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter();
+      else this.#available++;
+    };
+  }
+
+  async run<R>(fn: () => Promise<R>): Promise<R> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import { distance } from "fastest-levenshtein";
+
+/** The valid key nearest to `unknown`, if it is plausibly a typo of it. */
+export function closestKey(unknown: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  const lower = unknown.toLowerCase();
+  for (const candidate of valid) {
+    const d = distance(lower, candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  // A camelCase spelling of a snake_case key is the most common slip: maxSizeGb → max_size_gb.
+  const snake = unknown.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  if (valid.includes(snake)) return snake;
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+}

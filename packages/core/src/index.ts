@@ -1,0 +1,82 @@
+export type {
+  AdapterCapabilities,
+  AdapterStatus,
+  EncodedKeyListEntry,
+  KeyListEntry,
+  KeyListPage,
+  L1MemoryDesc,
+  L2Adapter,
+  L2AdapterContext,
+  L2AdapterListener,
+  ListKeysOptions,
+  StoreResult,
+} from "./adapter.js";
+export { L2AdapterBase, type L2AdapterBaseOptions, MAX_LIST_PAGE_SIZE } from "./adapter-base.js";
+export {
+  defineL2AdapterType,
+  isL2AdapterTypeDefinition,
+  L2_ADAPTER_CONTRACT,
+  type L2AdapterTypeDefinition,
+  type L2AdapterTypeSpec,
+  missingAdapterMethods,
+  REQUIRED_ADAPTER_METHODS,
+  SUPPORTED_CONTRACTS,
+} from "./adapter-type.js";
+export { Bitmap, isBitmap } from "./bitmap.js";
+export { mapWithConcurrency, Semaphore } from "./concurrency.js";
+export type { CamelCase, CamelCased } from "./config/case.js";
+export {
+  configError,
+  type DefineConfigOptions,
+  defineL2AdapterConfig,
+  L2AdapterConfigBase,
+  type L2AdapterConfigClass,
+  type L2AdapterConfigClassLike,
+  type SharedAdapterConfig,
+} from "./config/config-base.js";
+export {
+  EVICTION_POLICIES,
+  type EvictionConfig,
+  type EvictionPolicyName,
+  SHARED_CONFIG_KEYS,
+} from "./config/eviction.js";
+export { z } from "./config/zod.js";
+export { isL2Error, L2Error, type L2ErrorCode, type L2ErrorOptions } from "./errors.js";
+export {
+  decodeFsKey,
+  encodeFsKey,
+  FS_KEY_SUFFIX,
+  FS_MODEL_SEPARATOR,
+  isLegacyFsKeyName,
+} from "./fs-key-codec.js";
+export { KeyLockTable } from "./key-locks.js";
+export { type KvRankParts, kvRank, parseKvRank } from "./kv-rank.js";
+export { decodeListCursor, encodeListCursor, pageKeyEntries } from "./list-keys.js";
+export { createConsoleLogger, type L2Logger, silentLogger } from "./logger.js";
+export {
+  type EncodedObjectKey,
+  isObjectKey,
+  MAX_CACHE_SALT_LENGTH,
+  ObjectKey,
+  type ObjectKeyInit,
+} from "./object-key.js";
+export {
+  createL2Adapter,
+  createL2AdapterRegistry,
+  describeL2AdapterType,
+  getDefaultL2AdapterRegistry,
+  getL2AdapterType,
+  listL2AdapterTypes,
+  parseL2AdapterArgs,
+  parseL2AdapterConfig,
+  registerL2AdapterType,
+} from "./registry/default-registry.js";
+export { MANIFEST_FIELD } from "./registry/package-manifest.js";
+export {
+  type CreateL2AdapterOptions,
+  FIRST_PARTY_ADAPTER_PACKAGES,
+  L2AdapterRegistry,
+  type L2AdapterRegistryOptions,
+  type L2AdapterTypeInfo,
+} from "./registry/registry.js";
+export { type AdapterUsage, UsageCounter } from "./usage.js";

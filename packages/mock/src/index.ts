@@ -1,0 +1,3 @@
+export { MockL2AdapterConfig } from "./config.js";
+export { default as mockAdapterType } from "./definition.js";
+export { MockL2Adapter } from "./mock-adapter.js";
