@@ -60,6 +60,12 @@ export {
   ObjectKey,
   type ObjectKeyInit,
 } from "./object-key.js";
+export { adapterClassProblem } from "./plugin/adapter-class.js";
+export { PluginL2AdapterConfig } from "./plugin/plugin-config.js";
+export {
+  createPluginAdapterType,
+  type PluginAdapterTypeOptions,
+} from "./plugin/plugin-type.js";
 export {
   createL2Adapter,
   createL2AdapterRegistry,

@@ -11,6 +11,7 @@ import {
 import type { L2AdapterConfigBase } from "../config/config-base.js";
 import { isL2Error, L2Error, type L2ErrorCode } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
+import { createPluginAdapterType } from "../plugin/plugin-type.js";
 import { classifyImportError } from "./load-error.js";
 import {
   checkManifest,
@@ -94,6 +95,8 @@ export class L2AdapterRegistry {
     this.#discover = options.discover ?? true;
     this.allowModulePaths = options.allowModulePaths ?? false;
     this.logger = options.logger ?? createConsoleLogger("registry");
+    // Built in: every registry can load plugin classes, with this registry's root and permission.
+    this.register(createPluginAdapterType({ root: this.root, allowModulePaths: this.allowModulePaths }));
     for (const extension of extensions) extension(this);
     for (const definition of options.types ?? []) this.register(definition);
   }
