@@ -14,7 +14,7 @@ export function adapterClassProblem(value: unknown): string | undefined {
     const missing = missingAdapterMethods(value);
     return missing.length === 0
       ? "it is an adapter instance; export the class itself"
-      : `it is ${Array.isArray(value) ? "an array" : `a ${typeof value}`}, not a class`;
+      : `it is ${Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`}, not a class`;
   }
   const prototype = (value as { prototype?: unknown }).prototype;
   if (typeof prototype !== "object" || prototype === null) {

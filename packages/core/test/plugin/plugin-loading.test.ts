@@ -229,7 +229,7 @@ describe("plugin type: failures have their own code and name the module or expor
     const cases: [string, string][] = [
       ["adapterInstance", "it is an adapter instance; export the class itself"],
       ["arrowFunction", "it is a function without a prototype (an arrow or async function), not a class"],
-      ["default", "it is a object, not a class"],
+      ["default", "it is an object, not a class"],
     ];
     for (const [name, reason] of cases) {
       const error = await createError(plugin("good-plugin", name));
