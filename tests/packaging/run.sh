@@ -57,4 +57,7 @@ esbuild_dir="$(cd "$repo" && node -e '
 ')"
 node bundle-check.mjs "$esbuild_dir"
 
+step "the adapter guide, followed literally"
+node "$here/guide-check.mjs" "$repo" "$work" "$work/app"
+
 step "packaging checks passed"
