@@ -136,6 +136,13 @@ describe("plugin type: loading an adapter class from an installed package", () =
     await adapter.close();
   });
 
+  it("parsing a plugin config imports nothing: a module that throws on load still parses", async () => {
+    const config = await registry.parseConfig(plugin("throwing-plugin", "X", { adapter_params: { any: 1 } }));
+    expect(config.type).toBe("plugin");
+    const [fromArgs] = await registry.parseArgs([JSON.stringify(plugin("kvstash-l2-missing", "Y"))]);
+    expect(fromArgs?.type).toBe("plugin");
+  });
+
   it("honours the package's exports map with the import and node conditions, and subpaths", async () => {
     const root = await registry.create(plugin("conditional-plugin", "ConditionalAdapter"));
     await roundTrip(root);
