@@ -60,4 +60,7 @@ node bundle-check.mjs "$esbuild_dir"
 step "the adapter guide, followed literally"
 node "$here/guide-check.mjs" "$repo" "$work" "$work/app"
 
+step "the example's own install-and-test.sh"
+SKIP_BUILD=1 bash "$repo/examples/external-inmemory/scripts/install-and-test.sh" | tail -n 4
+
 step "packaging checks passed"
