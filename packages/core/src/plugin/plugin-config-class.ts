@@ -1,3 +1,4 @@
+import { closestKey } from "../config/closest-key.js";
 import { L2Error } from "../errors.js";
 import type { L2Logger } from "../logger.js";
 
@@ -41,7 +42,7 @@ export function chooseConfigClass(
     if (candidate === undefined) {
       throw new L2Error(
         "PLUGIN_EXPORT_NOT_FOUND",
-        `plugin: module "${modulePath}" has no export "${configClassName}" (config_class_name); its exports: ${listExports(moduleNamespace)}`,
+        `plugin: module "${modulePath}" has no export "${configClassName}" (config_class_name); ${describeExports(moduleNamespace, configClassName)}`,
         { adapterType: "plugin", field: "config_class_name" },
       );
     }
@@ -74,8 +75,13 @@ export function chooseConfigClass(
   return { configClass: undefined, source: "raw params" };
 }
 
-/** The module's export names for messages, sorted; "(none)" when there are none. */
-export function listExports(moduleNamespace: Record<string, unknown>): string {
+/**
+ * For messages about a missing export `wanted`: the closest export name when it looks like a typo, then
+ * every export, sorted ("(none)" when there are none).
+ */
+export function describeExports(moduleNamespace: Record<string, unknown>, wanted: string): string {
   const names = Object.keys(moduleNamespace).sort();
-  return names.length > 0 ? names.join(", ") : "(none)";
+  const suggestion = closestKey(wanted, names);
+  const list = `its exports: ${names.length > 0 ? names.join(", ") : "(none)"}`;
+  return suggestion ? `did you mean "${suggestion}"? ${list}` : list;
 }

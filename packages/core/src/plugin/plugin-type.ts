@@ -5,7 +5,7 @@ import { silentLogger } from "../logger.js";
 import { type AdapterClass, adapterClassProblem } from "./adapter-class.js";
 import { loadPluginModule } from "./load-plugin-module.js";
 import { PluginL2AdapterConfig } from "./plugin-config.js";
-import { chooseConfigClass, listExports, type PluginConfigClass } from "./plugin-config-class.js";
+import { chooseConfigClass, describeExports, type PluginConfigClass } from "./plugin-config-class.js";
 
 export interface PluginAdapterTypeOptions {
   /** Application root: package names in `module_path` resolve from `<root>/package.json`. */
@@ -46,7 +46,7 @@ export async function createPluginAdapter(
   if (!Object.hasOwn(moduleNamespace, className)) {
     throw new L2Error(
       "PLUGIN_EXPORT_NOT_FOUND",
-      `plugin: module "${modulePath}" has no export "${className}"; its exports: ${listExports(moduleNamespace)}`,
+      `plugin: module "${modulePath}" has no export "${className}"; ${describeExports(moduleNamespace, className)}`,
       { adapterType: "plugin", field: "class_name" },
     );
   }

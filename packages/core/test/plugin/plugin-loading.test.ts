@@ -199,7 +199,7 @@ describe("plugin type: failures have their own code and name the module or expor
     expect(error.code).toBe("PLUGIN_EXPORT_NOT_FOUND");
     expect(error.field).toBe("class_name");
     expect(error.message).toBe(
-      'plugin: module "good-plugin" has no export "GodAdapter"; its exports: ExplodingAdapter, GoodAdapter, GoodAdapterConfig, HalfAdapter, ImpostorAdapter, LooseAdapter, LooseAdapterConfig, MapAdapter, NotAConfig, OtherConfig, RawAdapter, StaticConfigAdapter, ValidatingAdapter, adapterInstance, arrowFunction, default',
+      'plugin: module "good-plugin" has no export "GodAdapter"; did you mean "GoodAdapter"? its exports: ExplodingAdapter, GoodAdapter, GoodAdapterConfig, HalfAdapter, ImpostorAdapter, LooseAdapter, LooseAdapterConfig, MapAdapter, NotAConfig, OtherConfig, RawAdapter, StaticConfigAdapter, ValidatingAdapter, adapterInstance, arrowFunction, default',
     );
   });
 
@@ -210,7 +210,7 @@ describe("plugin type: failures have their own code and name the module or expor
     expect(missing.code).toBe("PLUGIN_EXPORT_NOT_FOUND");
     expect(missing.field).toBe("config_class_name");
     expect(missing.message).toMatch(
-      /^plugin: module "good-plugin" has no export "NopeConfig" \(config_class_name\); its exports: ExplodingAdapter, /,
+      /^plugin: module "good-plugin" has no export "NopeConfig" \(config_class_name\); did you mean "NotAConfig"\? its exports: ExplodingAdapter, /,
     );
     const notConfig = await createError(
       plugin("good-plugin", "GoodAdapter", { config_class_name: "NotAConfig" }),
