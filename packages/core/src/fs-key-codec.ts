@@ -51,14 +51,13 @@ export function decodeFsKey(fileName: string): ObjectKey | null {
   if (typeof fileName !== "string" || !fileName.endsWith(FS_KEY_SUFFIX)) return null;
   const fields = fileName.slice(0, -FS_KEY_SUFFIX.length).split("@");
   let key: ObjectKey | null = null;
+  // The name this key must have in canonical form (a legacy name is compared as its group-0 equivalent).
+  let canonical = fileName;
   if (fields.length === 3) {
     const [model, rank, hash] = fields as [string, string, string];
     key = build(model, rank, "0", hash, "");
-    // Canonical legacy form only: re-encoding the three fields must give the same name.
-    if (key !== null && `${model}@${rank}@${hash}${FS_KEY_SUFFIX}` !== fileName) return null;
-    return key;
-  }
-  if (fields.length === 4 || fields.length === 5) {
+    canonical = `${model}@${rank}@0@${hash}${FS_KEY_SUFFIX}`;
+  } else if (fields.length === 4 || fields.length === 5) {
     const [model, rank, group, hash, salt = ""] = fields as [string, string, string, string, string?];
     if (fields.length === 5 && salt === "") return null;
     key = build(model, rank, group, hash, salt);
@@ -66,7 +65,7 @@ export function decodeFsKey(fileName: string): ObjectKey | null {
   if (key === null) return null;
   // Only canonical names are keys: any other spelling of the same key would be a second file for it.
   try {
-    return encodeFsKey(key) === fileName ? key : null;
+    return encodeFsKey(key) === canonical ? key : null;
   } catch {
     return null;
   }
