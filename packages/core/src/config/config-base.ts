@@ -283,8 +283,9 @@ export function configError(
     }
     firstField ??= field;
     const value = valueAt(input, issue.path);
+    // A missing key is reported as missing whatever check failed on it (type, enum, custom message).
     const text =
-      value === undefined && issue.code === "invalid_type"
+      value === undefined
         ? `is required (${issue.message.replace(/^Invalid input: /, "").replace(/, received undefined$/, "")})`
         : `${issue.message.replace(/^Invalid input: /, "")} (got ${describeValue(value)})`;
     messages.push(`field "${field}": ${text}`);
