@@ -258,7 +258,7 @@ function isValidDemo(v: unknown): boolean {
   if (!Object.keys(v).every((k) => VALID_KEYS.includes(k))) return false;
   if (typeof v.base_path !== "string" || v.base_path.length === 0) return false;
   const io = v.io_concurrency;
-  if (Object.hasOwn(v, "io_concurrency") && !(Number.isInteger(io) && (io as number) > 0)) return false;
+  if (Object.hasOwn(v, "io_concurrency") && !(Number.isSafeInteger(io) && (io as number) > 0)) return false;
   for (const flag of ["persist_enabled", "shared"]) {
     if (Object.hasOwn(v, flag) && typeof v[flag] !== "boolean") return false;
   }
