@@ -1,0 +1,137 @@
+import { constants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import type { L2Logger } from "@x/l2-core";
+import { errnoOf, type FsOps } from "./fs-ops.js";
+import { type DirectIo, isDirectIoRejection } from "./odirect.js";
+import { newTempName } from "./temp-names.js";
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+const FILE_MODE = 0o600;
+/** link() refused by the file system itself (some FUSE/SMB mounts): publish by rename instead. */
+const LINK_UNSUPPORTED = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK"]);
+
+export interface PublishContext {
+  ops: FsOps;
+  tempDir: string;
+  direct: DirectIo;
+  syncWrites: boolean;
+  logger: L2Logger;
+  /** Set once link() proved unsupported; publishing then renames after an existence check. */
+  linkUnsupported: { value: boolean };
+}
+
+/** `published` false: a complete file was already there (another writer won), nothing was replaced. */
+export interface PublishOutcome {
+  published: boolean;
+  bytesWritten: number;
+}
+
+/** Writes all of `data` at offset 0, retrying short writes. */
+export async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < data.byteLength) {
+    const { bytesWritten } = await fh.write(data, offset, data.byteLength - offset, offset);
+    if (bytesWritten <= 0) {
+      throw Object.assign(new Error(`write made no progress at offset ${offset}`), { code: "EIO" });
+    }
+    offset += bytesWritten;
+  }
+}
+
+async function writeDirect(ctx: PublishContext, tempPath: string, data: Uint8Array): Promise<boolean> {
+  let fh: FileHandle | undefined;
+  const window = ctx.direct.acquire(data.byteLength);
+  try {
+    fh = await ctx.ops.open(tempPath, CREATE_FLAGS | constants.O_DIRECT, FILE_MODE);
+    window.set(data);
+    await writeFully(fh, window);
+    if (ctx.syncWrites) await fh.datasync();
+    await fh.close();
+    fh = undefined;
+    return true;
+  } catch (error) {
+    await fh?.close().catch(() => {});
+    if (!isDirectIoRejection(error)) throw error;
+    ctx.direct.disable(error, fh === undefined ? "open" : "write");
+    await ctx.ops.unlink(tempPath).catch(() => {});
+    return false;
+  } finally {
+    ctx.direct.release(window);
+  }
+}
+
+async function writeBuffered(ctx: PublishContext, tempPath: string, data: Uint8Array): Promise<void> {
+  const fh = await ctx.ops.open(tempPath, CREATE_FLAGS, FILE_MODE);
+  try {
+    await writeFully(fh, data);
+    if (ctx.syncWrites) await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function exists(ops: FsOps, path: string): Promise<boolean> {
+  try {
+    await ops.lstat(path);
+    return true;
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return false;
+    throw error;
+  }
+}
+
+/**
+ * Publishes `data` under `finalPath` without ever replacing an existing file: the bytes go to a unique
+ * owner-only temp file first, then `link(temp, final)` creates the final name only if it is absent (the
+ * kernel decides atomically, across processes), then the temp name is removed. A reader therefore sees
+ * either no file or the complete one; concurrent writers of one key leave exactly one file; the temp file
+ * is removed on every path (a crash in between leaves a `.x-l2-tmp.*` file that start-up cleans).
+ */
+export async function writeAndPublish(
+  ctx: PublishContext,
+  finalPath: string,
+  data: Uint8Array,
+): Promise<PublishOutcome> {
+  const tempPath = join(ctx.tempDir, newTempName());
+  try {
+    const wroteDirect = ctx.direct.usable(data.byteLength) && (await writeDirect(ctx, tempPath, data));
+    if (!wroteDirect) await writeBuffered(ctx, tempPath, data);
+    if (!ctx.linkUnsupported.value) {
+      try {
+        await ctx.ops.link(tempPath, finalPath);
+        return { published: true, bytesWritten: data.byteLength };
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code === "EEXIST") return { published: false, bytesWritten: 0 };
+        if (code === undefined || !LINK_UNSUPPORTED.has(code)) throw error;
+        ctx.linkUnsupported.value = true;
+        ctx.logger.warn(
+          `link() is not supported here (${code}); publishing by rename after an existence check`,
+          {
+            errno: code,
+          },
+        );
+      }
+    }
+    // Fallback only: a writer racing between the check and the rename may replace an identical file.
+    if (await exists(ctx.ops, finalPath)) return { published: false, bytesWritten: 0 };
+    await ctx.ops.rename(tempPath, finalPath);
+    return { published: true, bytesWritten: data.byteLength };
+  } finally {
+    await ctx.ops.unlink(tempPath).catch((error: unknown) => {
+      if (errnoOf(error) !== "ENOENT")
+        ctx.logger.warn("could not remove a temp file", { tempPath, error: String(error) });
+    });
+  }
+}
+
+/** fsync of a directory, so published names survive power loss (used with sync_writes). */
+export async function syncDirectory(ops: FsOps, dir: string): Promise<void> {
+  const fh = await ops.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

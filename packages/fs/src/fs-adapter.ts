@@ -1,0 +1,594 @@
+import { constants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  Bitmap,
+  decodeFsKey,
+  decodeListCursor,
+  encodeFsKey,
+  encodeListCursor,
+  type KeyListEntry,
+  type KeyListPage,
+  KeyLockTable,
+  L2AdapterBase,
+  type L2AdapterContext,
+  L2Error,
+  type ListKeysOptions,
+  mapWithConcurrency,
+  type ObjectKey,
+  type StoreResult,
+} from "@x/l2-core";
+import { type PublishContext, syncDirectory, writeAndPublish } from "./atomic-publish.js";
+import type { FsL2AdapterConfig } from "./config.js";
+import { errnoOf, type FsOps, nodeFsOps } from "./fs-ops.js";
+import { DirectIo, isDirectIoRejection } from "./odirect.js";
+import { type FsLayout, prepareLayout } from "./paths.js";
+import { type RecoveryResult, recoverDirectory } from "./recovery.js";
+import { parseTempName } from "./temp-names.js";
+
+const GIB = 2 ** 30;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+
+/** Injection points for tests; production code passes nothing. */
+export interface FsL2AdapterOptions {
+  /** File-system calls to use instead of node:fs/promises (fault injection: ENOSPC, EIO). */
+  fsOps?: FsOps;
+  /** Hand out O_DIRECT windows off alignment so the kernel rejects them (tests the fallback). */
+  misalignDirectBuffersForTest?: boolean;
+}
+
+interface IndexEntry {
+  key: ObjectKey;
+  sizeBytes: number;
+}
+
+type StoreOutcome =
+  | { kind: "published"; key: ObjectKey; sizeBytes: number }
+  | { kind: "existed"; key: ObjectKey; sizeBytes: number; adopted: boolean }
+  | { kind: "failed"; key: ObjectKey; error: unknown };
+
+/**
+ * LMCache-compatible filesystem adapter: one file per key directly under `base_path`, named by the FS key
+ * codec, raw bytes. Files are published atomically and never replaced; lookups look at the directory
+ * itself, so files published by other processes are hits. Use {@link FsL2Adapter.open} (or `new` and
+ * then `await adapter.ready`): start-up creates the directories, cleans temp leftovers and recovers
+ * existing key files before any operation runs.
+ */
+export class FsL2Adapter extends L2AdapterBase {
+  readonly config: FsL2AdapterConfig;
+  readonly capacityBytes: number;
+  /** Settles when start-up finished; every operation waits for it. */
+  readonly ready: Promise<void>;
+  readonly #ops: FsOps;
+  readonly #direct: DirectIo;
+  readonly #locks = new KeyLockTable();
+  /** Keys known to exist: stored, recovered or seen by a lookup. Drives usage accounting. */
+  readonly #index = new Map<string, IndexEntry>();
+  /** Keys whose unlink is in flight: a lookup racing it reports a miss. */
+  readonly #deleting = new Set<string>();
+  readonly #linkUnsupported = { value: false };
+  #layout: FsLayout | undefined;
+  #recovery: RecoveryResult | undefined;
+  #startError: unknown;
+  #reservedBytes = 0;
+  #lastStoreError: string | undefined;
+  #failedStoreKeys = 0;
+
+  constructor(
+    config: FsL2AdapterConfig,
+    context?: Partial<L2AdapterContext>,
+    options: FsL2AdapterOptions = {},
+  ) {
+    const capacityBytes = Math.floor(config.maxCapacityGb * GIB);
+    super({ type: context?.typeName ?? "fs", capacityBytes, logger: context?.logger });
+    this.config = config;
+    this.capacityBytes = capacityBytes;
+    this.#ops = options.fsOps ?? nodeFsOps;
+    this.#direct = new DirectIo(
+      config.useOdirect,
+      this.logger,
+      config.ioConcurrency,
+      options.misalignDirectBuffersForTest ?? false,
+    );
+    this.ready = this.#start();
+    // Start-up failures surface through every operation; keep Node from reporting them as unhandled.
+    this.ready.catch(() => {});
+  }
+
+  /** Creates the adapter and waits for start-up (directories, temp cleanup, recovery). */
+  static async open(
+    config: FsL2AdapterConfig,
+    context?: Partial<L2AdapterContext>,
+    options?: FsL2AdapterOptions,
+  ): Promise<FsL2Adapter> {
+    const adapter = new FsL2Adapter(config, context, options);
+    try {
+      await adapter.ready;
+    } catch (error) {
+      await adapter.close();
+      throw error;
+    }
+    return adapter;
+  }
+
+  /** Absolute cache directory. */
+  get baseDir(): string {
+    return this.#requireLayout().baseDir;
+  }
+
+  /** Absolute path of the file that holds `key`. */
+  pathOf(key: ObjectKey): string {
+    return join(this.#requireLayout().baseDir, encodeFsKey(key));
+  }
+
+  /**
+   * Key files found at start that are still present, oldest first: the eviction controller seeds its LRU
+   * order from them (LMCache replays recovered keys to eviction listeners only).
+   */
+  recoveredEntries(): KeyListEntry[] {
+    const out: KeyListEntry[] = [];
+    for (const entry of this.#recovery?.entries ?? []) {
+      const known = this.#index.get(entry.key.id);
+      if (known) out.push({ key: known.key, sizeBytes: known.sizeBytes });
+    }
+    return out;
+  }
+
+  // ---- start-up -------------------------------------------------------------------------------------
+
+  async #start(): Promise<void> {
+    try {
+      const layout = await prepareLayout(this.#ops, this.config.basePath, this.config.relativeTmpDir);
+      this.#layout = layout;
+      if (this.#direct.requested) {
+        const stat = await this.#ops.statfs(layout.tempDir).catch(() => undefined);
+        if (stat) this.#direct.setBlockSize(stat.bsize);
+      }
+      const recovery = await recoverDirectory(
+        this.#ops,
+        layout.baseDir,
+        layout.tempDir,
+        this.config.recoverOnStart,
+        this.logger,
+      );
+      this.#recovery = recovery;
+      for (const entry of recovery.entries) this.#index.set(entry.key.id, entry);
+      this.notifyStored(
+        recovery.entries.map((e) => e.key),
+        recovery.entries.map((e) => e.sizeBytes),
+      );
+      if (recovery.tempRemoved > 0) {
+        this.logger.info("removed temp files left by interrupted writers", { count: recovery.tempRemoved });
+      }
+      if (this.capacityBytes > 0 && this.config.eviction === null) {
+        this.logger.warn(
+          "max_capacity_gb is set without an `eviction` block: nothing will be evicted, stores fail once " +
+            'the capacity is reached; add "eviction": {"eviction_policy": "LRU"} to keep the cache turning over',
+          { maxCapacityGb: this.config.maxCapacityGb },
+        );
+      }
+    } catch (error) {
+      this.#startError = error;
+      throw error;
+    }
+  }
+
+  #requireLayout(): FsLayout {
+    if (this.#layout) return this.#layout;
+    throw new L2Error("IO_FAILED", "fs adapter is not started; await FsL2Adapter.open() or adapter.ready", {
+      adapterType: this.type,
+      cause: this.#startError,
+    });
+  }
+
+  #publishContext(): PublishContext {
+    return {
+      ops: this.#ops,
+      tempDir: this.#requireLayout().tempDir,
+      direct: this.#direct,
+      syncWrites: this.config.syncWrites,
+      logger: this.logger,
+      linkUnsupported: this.#linkUnsupported,
+    };
+  }
+
+  // ---- store ----------------------------------------------------------------------------------------
+
+  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+    await this.ready;
+    const ctx = this.#publishContext();
+    const outcomes = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
+      this.#storeOne(ctx, key, objects[i]!).catch(
+        (error: unknown): StoreOutcome => ({ kind: "failed", key, error }),
+      ),
+    );
+    const counted: ObjectKey[] = [];
+    const sizes: number[] = [];
+    let bytesWritten = 0;
+    const failures: Array<{ key: ObjectKey; error: unknown }> = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind === "failed") failures.push(outcome);
+      else if (outcome.kind === "published" || outcome.adopted) {
+        counted.push(outcome.key);
+        sizes.push(outcome.sizeBytes);
+      }
+      if (outcome.kind === "published") bytesWritten += outcome.sizeBytes;
+    }
+    this.notifyStored(counted, sizes);
+    if (this.config.syncWrites && bytesWritten > 0) {
+      // The names must survive power loss too; one directory fsync covers the whole batch.
+      await syncDirectory(this.#ops, this.#requireLayout().baseDir).catch((error: unknown) => {
+        failures.push({ key: keys[0]!, error });
+      });
+    }
+    if (failures.length === 0) return { ok: true, bytesWritten };
+    const first = failures[0]!;
+    this.#failedStoreKeys += failures.length;
+    const message =
+      `${failures.length} of ${keys.length} keys were not stored (first: ${first.key.toString()}: ` +
+      `${errnoOf(first.error) ?? ""} ${first.error instanceof Error ? first.error.message : String(first.error)}); ` +
+      "the other keys of the batch are stored completely, failed keys left no file";
+    this.#lastStoreError = message;
+    const error =
+      first.error instanceof L2Error && failures.length === 1
+        ? first.error
+        : new L2Error("IO_FAILED", message, { adapterType: this.type, cause: first.error });
+    return { ok: false, bytesWritten, error };
+  }
+
+  async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<StoreOutcome> {
+    if (data.byteLength === 0) {
+      throw new L2Error("ARGUMENT_INVALID", "an empty object cannot be stored (empty files are never hits)", {
+        adapterType: this.type,
+        field: "objects",
+      });
+    }
+    const finalPath = join(this.#requireLayout().baseDir, encodeFsKey(key));
+    const existing = await this.#statKeyFile(finalPath);
+    if (existing === "occupied") {
+      throw new L2Error(
+        "IO_FAILED",
+        `${finalPath} exists but is not a regular file; remove it to store this key`,
+        {
+          adapterType: this.type,
+        },
+      );
+    }
+    if (typeof existing === "number") return this.#existed(key, existing);
+    if (existing === "empty") {
+      // Never written by a publisher (those only link complete files): garbage, replace it.
+      await this.#ops.unlink(finalPath).catch(() => {});
+    }
+    const known = this.#index.get(key.id);
+    if (known) this.#forget([known]);
+    if (this.capacityBytes > 0) {
+      const used = this.usage().totalBytesUsed + this.#reservedBytes;
+      if (used + data.byteLength > this.capacityBytes) {
+        throw new L2Error(
+          "IO_FAILED",
+          `capacity reached: ${data.byteLength} bytes do not fit (${used}/${this.capacityBytes} bytes used); ` +
+            "raise max_capacity_gb or configure an `eviction` block",
+          { adapterType: this.type },
+        );
+      }
+    }
+    this.#reservedBytes += data.byteLength;
+    try {
+      const outcome = await writeAndPublish(ctx, finalPath, data);
+      if (!outcome.published) {
+        const size = await this.#statKeyFile(finalPath);
+        return this.#existed(key, typeof size === "number" ? size : data.byteLength);
+      }
+      this.#index.set(key.id, { key, sizeBytes: data.byteLength });
+      return { kind: "published", key, sizeBytes: data.byteLength };
+    } finally {
+      this.#reservedBytes -= data.byteLength;
+    }
+  }
+
+  #existed(key: ObjectKey, sizeBytes: number): StoreOutcome {
+    if (this.#index.has(key.id)) return { kind: "existed", key, sizeBytes, adopted: false };
+    this.#index.set(key.id, { key, sizeBytes });
+    return { kind: "existed", key, sizeBytes, adopted: true };
+  }
+
+  /** Size of a complete key file, "empty", "occupied" (not a regular file) or "missing". */
+  async #statKeyFile(path: string): Promise<number | "empty" | "occupied" | "missing"> {
+    try {
+      const stat = await this.#ops.lstat(path);
+      if (!stat.isFile()) return "occupied";
+      return stat.size > 0 ? stat.size : "empty";
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return "missing";
+      throw error;
+    }
+  }
+
+  /** Drops keys whose files vanished (deleted by another process) from accounting. */
+  #forget(entries: IndexEntry[]): void {
+    for (const e of entries) this.#index.delete(e.key.id);
+    this.notifyDeleted(
+      entries.map((e) => e.key),
+      entries.map((e) => e.sizeBytes),
+    );
+  }
+
+  // ---- lookup / unlock ------------------------------------------------------------------------------
+
+  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
+    await this.ready;
+    // Lock first, then look: a delete of this adapter that starts after this line skips the key, and one
+    // already running is seen through #deleting.
+    for (const key of keys) this.#locks.lock(key);
+    const baseDir = this.#requireLayout().baseDir;
+    const sizes = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
+      if (this.#deleting.has(key.id)) return 0;
+      try {
+        const state = await this.#statKeyFile(join(baseDir, encodeFsKey(key)));
+        return typeof state === "number" ? state : 0;
+      } catch {
+        return 0;
+      }
+    });
+    const bitmap = new Bitmap(keys.length);
+    const adopted: IndexEntry[] = [];
+    keys.forEach((key, i) => {
+      const size = sizes[i]!;
+      if (size > 0 && !this.#deleting.has(key.id)) {
+        bitmap.set(i);
+        if (!this.#index.has(key.id)) {
+          const entry = { key, sizeBytes: size };
+          this.#index.set(key.id, entry);
+          adopted.push(entry);
+        }
+      } else {
+        this.#locks.unlock(key);
+      }
+    });
+    // A file published by another process becomes part of this adapter's accounting once seen.
+    this.notifyStored(
+      adopted.map((e) => e.key),
+      adopted.map((e) => e.sizeBytes),
+    );
+    return bitmap;
+  }
+
+  protected _unlock(keys: readonly ObjectKey[]): void {
+    for (const key of keys) this.#locks.unlock(key);
+  }
+
+  // ---- load -----------------------------------------------------------------------------------------
+
+  protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
+    await this.ready;
+    const baseDir = this.#requireLayout().baseDir;
+    const hits = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
+      this.#loadOne(baseDir, key, targets[i]!),
+    );
+    const bitmap = new Bitmap(keys.length);
+    const accessed: ObjectKey[] = [];
+    hits.forEach((hit, i) => {
+      if (!hit) return;
+      bitmap.set(i);
+      accessed.push(keys[i]!);
+    });
+    this.notifyAccessed(accessed);
+    return bitmap;
+  }
+
+  async #loadOne(baseDir: string, key: ObjectKey, target: Uint8Array): Promise<boolean> {
+    let path: string;
+    try {
+      path = join(baseDir, encodeFsKey(key));
+    } catch {
+      return false;
+    }
+    if (target.byteLength === 0) return false;
+    try {
+      if (this.#direct.usable(target.byteLength)) {
+        const result = await this.#loadDirect(path, target);
+        if (result !== "rejected") return result;
+      }
+      return await this.#loadBuffered(path, target);
+    } catch (error) {
+      const code = errnoOf(error);
+      // Missing (deleted, never stored) and symlinks (O_NOFOLLOW) are plain misses.
+      if (code !== "ENOENT" && code !== "ELOOP") {
+        this.logger.warn("load failed; reported as a miss", {
+          key: key.id,
+          errno: code,
+          error: String(error),
+        });
+      }
+      return false;
+    }
+  }
+
+  async #loadBuffered(path: string, target: Uint8Array): Promise<boolean> {
+    const fh = await this.#ops.open(path, READ_FLAGS);
+    try {
+      if (!(await this.#sizeMatches(fh, target.byteLength))) return false;
+      const readAhead = this.config.readAheadSize;
+      if (readAhead !== undefined && readAhead < target.byteLength) {
+        // Read the head first; only when it arrives completely is the rest worth reading.
+        if (!(await readFully(fh, target, 0, readAhead))) return false;
+        return await readFully(fh, target, readAhead, target.byteLength);
+      }
+      return await readFully(fh, target, 0, target.byteLength);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async #loadDirect(path: string, target: Uint8Array): Promise<boolean | "rejected"> {
+    let fh: FileHandle;
+    try {
+      fh = await this.#ops.open(path, READ_FLAGS | constants.O_DIRECT);
+    } catch (error) {
+      if (!isDirectIoRejection(error)) throw error;
+      this.#direct.disable(error, "open for read");
+      return "rejected";
+    }
+    const window = this.#direct.acquire(target.byteLength);
+    try {
+      if (!(await this.#sizeMatches(fh, target.byteLength))) return false;
+      if (!(await readFully(fh, window, 0, window.byteLength))) return false;
+      target.set(window);
+      return true;
+    } catch (error) {
+      if (!isDirectIoRejection(error)) throw error;
+      this.#direct.disable(error, "read");
+      return "rejected";
+    } finally {
+      this.#direct.release(window);
+      await fh.close();
+    }
+  }
+
+  /** A short or long file is a miss: the bytes would not be exactly the stored object. */
+  async #sizeMatches(fh: FileHandle, expected: number): Promise<boolean> {
+    const stat = await fh.stat();
+    return stat.isFile() && stat.size === expected;
+  }
+
+  // ---- delete ---------------------------------------------------------------------------------------
+
+  protected async _delete(keys: readonly ObjectKey[]): Promise<void> {
+    await this.ready;
+    const baseDir = this.#requireLayout().baseDir;
+    const unique = [...new Map(keys.map((k) => [k.id, k])).values()];
+    const deleted = await mapWithConcurrency(unique, Math.max(this.config.ioConcurrency, 16), async (key) => {
+      if (this.#locks.isLocked(key) || this.#deleting.has(key.id)) return null;
+      this.#deleting.add(key.id);
+      try {
+        return await this.#deleteOne(baseDir, key);
+      } finally {
+        this.#deleting.delete(key.id);
+      }
+    });
+    const gone = deleted.filter((e): e is IndexEntry => e !== null);
+    this.#forget(gone);
+  }
+
+  /** The accounting entry to drop when the key's file is gone afterwards, else null. */
+  async #deleteOne(baseDir: string, key: ObjectKey): Promise<IndexEntry | null> {
+    const known = this.#index.get(key.id) ?? null;
+    let path: string;
+    try {
+      path = join(baseDir, encodeFsKey(key));
+    } catch {
+      return null;
+    }
+    try {
+      const stat = await this.#ops.lstat(path);
+      // Only regular files are ours to remove; a directory or symlink under a key name is left alone.
+      if (!stat.isFile()) return null;
+      await this.#ops.unlink(path);
+      return known ? { key: known.key, sizeBytes: stat.size } : null;
+    } catch (error) {
+      if (errnoOf(error) === "ENOENT") return known;
+      // e.g. EROFS, EACCES: the file stays, so does its accounting; the controller retries later.
+      this.logger.warn("delete failed; key kept", {
+        key: key.id,
+        errno: errnoOf(error),
+        error: String(error),
+      });
+      return null;
+    }
+  }
+
+  // ---- listing and status ---------------------------------------------------------------------------
+
+  protected override async _listKeys(options: ListKeysOptions): Promise<KeyListPage> {
+    await this.ready;
+    const baseDir = this.#requireLayout().baseDir;
+    const after = options.cursor === undefined ? undefined : decodeListCursor(options.cursor);
+    const candidates: ObjectKey[] = [];
+    for (const name of await this.#ops.readdir(baseDir)) {
+      if (parseTempName(name) !== null) continue;
+      const key = decodeFsKey(name);
+      if (key === null) continue;
+      if (options.modelName !== undefined && key.modelName !== options.modelName) continue;
+      if (after !== undefined && key.id <= after) continue;
+      candidates.push(key);
+    }
+    candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const entries: KeyListEntry[] = [];
+    let examined = 0;
+    // Stat in small batches until the page is full; files that are not complete keys are skipped.
+    while (entries.length < options.pageSize && examined < candidates.length) {
+      const batch = candidates.slice(examined, examined + (options.pageSize - entries.length));
+      examined += batch.length;
+      const sizes = await mapWithConcurrency(batch, 16, (key) =>
+        this.#statKeyFile(join(baseDir, encodeFsKey(key))).catch(() => "missing" as const),
+      );
+      batch.forEach((key, i) => {
+        const size = sizes[i];
+        if (typeof size === "number") entries.push({ key, sizeBytes: size });
+      });
+    }
+    const last = candidates[examined - 1];
+    return {
+      entries,
+      nextCursor: examined < candidates.length && last ? encodeListCursor(last.id) : null,
+    };
+  }
+
+  protected override _healthy(): boolean {
+    return this.#layout !== undefined && this.#startError === undefined;
+  }
+
+  protected override _status(): Record<string, unknown> {
+    const usage = this.usage();
+    return {
+      basePath: this.#layout?.baseDir ?? this.config.basePath,
+      tempDir: this.#layout?.tempDir,
+      started: this.#layout !== undefined,
+      startError: this.#startError === undefined ? undefined : String(this.#startError),
+      odirect: {
+        requested: this.#direct.requested,
+        active: this.#direct.active,
+        blockSize: this.#direct.blockSize,
+        disabledReason: this.#direct.disabledReason,
+      },
+      syncWrites: this.config.syncWrites,
+      ioConcurrency: this.config.ioConcurrency,
+      storedObjectCount: this.#index.size,
+      lockedKeyCount: this.#locks.size,
+      currentSizeBytes: usage.totalBytesUsed,
+      maxCapacityBytes: this.capacityBytes,
+      usageFraction: usage.usageFraction,
+      evictionConfigured: this.config.eviction !== null,
+      recovery: this.#recovery && {
+        recoveredKeys: this.#recovery.entries.length,
+        recoveredBytes: this.#recovery.entries.reduce((sum, e) => sum + e.sizeBytes, 0),
+        skippedFiles: this.#recovery.skipped,
+        tempFilesRemoved: this.#recovery.tempRemoved,
+      },
+      failedStoreKeys: this.#failedStoreKeys,
+      lastStoreError: this.#lastStoreError,
+      linkSupported: !this.#linkUnsupported.value,
+    };
+  }
+
+  protected override async _close(): Promise<void> {
+    await this.ready.catch(() => {});
+    this.#locks.clear();
+  }
+
+  /** For tests: locks held on `key`. */
+  debugLockCount(key: ObjectKey): number {
+    return this.#locks.count(key);
+  }
+}
+
+/** Reads [start, end) of the file into the same range of `target`; false if the file ends early. */
+async function readFully(fh: FileHandle, target: Uint8Array, start: number, end: number): Promise<boolean> {
+  let offset = start;
+  while (offset < end) {
+    const { bytesRead } = await fh.read(target, offset, end - offset, offset);
+    if (bytesRead === 0) return false;
+    offset += bytesRead;
+  }
+  return true;
+}
