@@ -380,7 +380,10 @@ export class L2AdapterRegistry {
   }
 
   async #unknown(type: string): Promise<L2Error> {
-    const pkgName = FIRST_PARTY_ADAPTER_PACKAGES[type];
+    // Own keys only: "constructor" or "toString" must not find Object.prototype members.
+    const pkgName = Object.hasOwn(FIRST_PARTY_ADAPTER_PACKAGES, type)
+      ? FIRST_PARTY_ADAPTER_PACKAGES[type]
+      : undefined;
     if (pkgName) {
       return new L2Error(
         "ADAPTER_NOT_INSTALLED",
