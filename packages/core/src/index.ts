@@ -43,6 +43,13 @@ export {
 export { z } from "./config/zod.js";
 export { isL2Error, L2Error, type L2ErrorCode, type L2ErrorOptions } from "./errors.js";
 export {
+  type EvictionRoundResult,
+  L2EvictionController,
+  type L2EvictionControllerOptions,
+} from "./eviction/eviction-controller.js";
+export { LruTracker, type TrackedKey } from "./eviction/lru-tracker.js";
+export { QuotaManager } from "./eviction/quota-manager.js";
+export {
   decodeFsKey,
   encodeFsKey,
   FS_KEY_SUFFIX,
