@@ -29,7 +29,7 @@ describe("fs adapter: store, lookup, load, delete", () => {
     const targets = data.map((d) => Buffer.alloc(d.length));
     const loaded = await a.load(keys, targets);
     expect(loaded.indices()).toEqual([0, 1, 2]);
-    targets.forEach((t, i) => expect(t.equals(data[i]!)).toBe(true));
+    for (const [i, t] of targets.entries()) expect(t.equals(data[i]!)).toBe(true);
     expect(a.usage().totalBytesUsed).toBe(104_097);
     expect(a.usage().bytesByCacheSalt).toEqual({ "": 4097, tenant: 100_000 });
     a.unlock(keys);
