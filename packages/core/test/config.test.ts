@@ -144,6 +144,8 @@ describe("adapter fields", () => {
     ["io_concurency", "io_concurrency"],
     ["persist_enable", "persist_enabled"],
     ["evictoin", "eviction"],
+    ["base", "base_path"],
+    ["io_concurrency_limit", "io_concurrency"],
   ])("an unknown key %s names the closest valid key %s", (bad, good) => {
     const error = parseError({ ...ok, [bad]: 1 });
     expect(error.field).toBe(bad);

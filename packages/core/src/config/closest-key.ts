@@ -15,5 +15,11 @@ export function closestKey(unknown: string, valid: readonly string[]): string | 
   // A camelCase spelling of a snake_case key is the most common slip: maxSizeGb → max_size_gb.
   const snake = unknown.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
   if (valid.includes(snake)) return snake;
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
+  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(unknown.length / 3))) return best;
+  // A truncated or extended spelling is a typo too (max_size → max_size_gb), when only one key fits.
+  const fits = valid.filter((candidate) => {
+    const c = candidate.toLowerCase();
+    return Math.min(c.length, lower.length) >= 3 && (c.startsWith(lower) || lower.startsWith(c));
+  });
+  return fits.length === 1 ? fits[0] : undefined;
 }
