@@ -46,18 +46,11 @@ run(pkg, [bin("tsup", "dist/cli-default.js")]);
 assert.ok(existsSync(join(pkg, "dist", "definition.js")), "npm run build produced dist/definition.js");
 console.log("guide package: typecheck and build ok");
 
-const testkit = await import(join(repo, "packages", "testkit", "dist", "index.js"));
-if (typeof testkit.describeL2AdapterConformance === "function") {
-  const out = run(pkg, [bin("vitest", "vitest.mjs"), "run", "--root", pkg]);
-  const summary = out.split("\n").find((l) => l.includes("Tests"));
-  assert.match(summary ?? "", /passed/);
-  assert.doesNotMatch(summary ?? "", /failed/);
-  console.log(`guide package tests (conformance kit): ${summary.trim()}`);
-} else {
-  console.log(
-    "NOTE: @x/l2-testkit does not export describeL2AdapterConformance yet; the guide's tests were not run",
-  );
-}
+const out = run(pkg, [bin("vitest", "vitest.mjs"), "run", "--root", pkg]);
+const summary = out.split("\n").find((l) => /^\s*Tests\s/.test(l)) ?? "";
+assert.match(summary, /\d+ passed/, out);
+assert.doesNotMatch(summary, /failed|skipped/, out);
+console.log(`guide package tests (conformance kit): ${summary.trim()}`);
 
 execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: pkg, stdio: "pipe" });
 const tarball = readdirSync(work).find((f) => f.startsWith("my-l2-adapter-") && f.endsWith(".tgz"));
