@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import {
+  Bitmap,
+  type KeyListPage,
+  L2AdapterBase,
+  type L2AdapterContext,
+  L2Error,
+  type ListKeysOptions,
+  type ObjectKey,
+  pageKeyEntries,
+  type StoreResult,
+} from "@x/l2-core";
+import type { PdL2AdapterConfig } from "./config.js";
+import { registerMockMemoryReceiver } from "./mock-memory-channel.js";
+import { checkRank } from "./rank.js";
+import { ReceiverState } from "./receiver-state.js";
+import { StagingBuffer } from "./staging-buffer.js";
+import { ReceiverServer } from "./tcp/receiver-server.js";
+
+/**
+ * The decode side (`role: "receiver"`): listens on `peer_init_port[rank]` and `peer_alloc_port[rank]`
+ * (TCP) or registers in the in-process mock_memory table, serves any number of senders, and keeps what
+ * they send in a staging buffer of `buffer_size` bytes. A key is visible only after all of its bytes
+ * arrived with the exact length. Its own `store` copies into the same staging buffer, so the adapter
+ * contract holds on the decode node too.
+ */
+export class PdReceiverAdapter extends L2AdapterBase {
+  readonly rank: number;
+  readonly #config: PdL2AdapterConfig;
+  readonly #state: ReceiverState;
+  #server: ReceiverServer | undefined;
+  #unregister: (() => void) | undefined;
+
+  private constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext>) {
+    super({ type: context.typeName ?? "pd", capacityBytes: config.bufferSize, logger: context.logger });
+    this.#config = config;
+    this.rank = checkRank(context.tpRank ?? 0, config.peerAllocPort.length, "context.tpRank");
+    this.#state = new ReceiverState({
+      staging: new StagingBuffer(config.bufferSize),
+      admissionTimeoutMs: config.admissionTimeoutMs,
+      transferTimeoutMs: config.transferTimeoutMs,
+      logger: this.logger,
+      onStored: (keys, sizes) => this.notifyStored(keys, sizes),
+      onDeleted: (keys, sizes) => this.notifyDeleted(keys, sizes),
+    });
+  }
+
+  /** Creates the receiver and starts listening (TCP) or registers it (mock_memory). */
+  static async create(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}): Promise<PdReceiverAdapter> {
+    const adapter = new PdReceiverAdapter(config, context);
+    const initPort = config.peerInitPort[adapter.rank]!;
+    const allocPort = config.peerAllocPort[adapter.rank]!;
+    if (config.transferChannel === "mock_memory") {
+      adapter.#unregister = registerMockMemoryReceiver(config.bindHost, initPort, allocPort, config.authToken, adapter.#state);
+      return adapter;
+    }
+    const server = new ReceiverServer({
+      bindHost: config.bindHost,
+      initPort,
+      allocPort,
+      authToken: config.authToken,
+      maxChunkBytes: config.bufferSize,
+      receiverId: randomUUID(),
+      state: adapter.#state,
+      logger: adapter.logger,
+    });
+    await server.listen();
+    adapter.#server = server;
+    return adapter;
+  }
+
+  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+    const outcome = await this.#state.storeLocal(keys, objects);
+    if (outcome.ok) return { ok: true, bytesWritten: outcome.bytesStored };
+    return {
+      ok: false,
+      bytesWritten: outcome.bytesStored,
+      error: new L2Error(
+        "IO_FAILED",
+        `pd receiver staging buffer is full (${this.#state.staging.usedBytes}/${this.#config.bufferSize} bytes used)`,
+        { adapterType: this.type, field: "buffer_size", hint: "raise buffer_size or delete/evict keys" },
+      ),
+    };
+  }
+
+  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
+    const bitmap = new Bitmap(keys.length);
+    keys.forEach((key, i) => {
+      if (!this.#state.committed.has(key.id)) return;
+      this.#state.locks.lock(key);
+      bitmap.set(i);
+    });
+    return bitmap;
+  }
+
+  protected _unlock(keys: readonly ObjectKey[]): void {
+    for (const key of keys) this.#state.locks.unlock(key);
+  }
+
+  protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
+    const bitmap = new Bitmap(keys.length);
+    const accessed: ObjectKey[] = [];
+    keys.forEach((key, i) => {
+      const object = this.#state.committed.get(key.id);
+      const target = targets[i]!;
+      if (!object || object.region.length !== target.byteLength) return;
+      target.set(object.region.bytes);
+      bitmap.set(i);
+      accessed.push(key);
+    });
+    this.notifyAccessed(accessed);
+    return bitmap;
+  }
+
+  protected async _delete(keys: readonly ObjectKey[]): Promise<void> {
+    this.#state.delete(keys);
+  }
+
+  protected override async _listKeys(options: ListKeysOptions): Promise<KeyListPage> {
+    const entries = [...this.#state.committed.values()].map((o) => ({ key: o.key, sizeBytes: o.region.length }));
+    return pageKeyEntries(entries, options);
+  }
+
+  protected override async _close(): Promise<void> {
+    this.#unregister?.();
+    this.#state.close();
+    await this.#server?.close();
+    this.#state.committed.clear();
+    this.#state.locks.clear();
+  }
+
+  protected override _status(): Record<string, unknown> {
+    return {
+      role: "receiver",
+      rank: this.rank,
+      transferChannel: this.#config.transferChannel,
+      bindHost: this.#config.bindHost,
+      initPort: this.#config.peerInitPort[this.rank],
+      allocPort: this.#config.peerAllocPort[this.rank],
+      storedObjectCount: this.#state.committed.size,
+      lockedKeyCount: this.#state.locks.size,
+      stagingBytesUsed: this.#state.staging.usedBytes,
+      stagingBytesReserved: this.#state.reservedBytes,
+      pendingBatches: this.#state.pendingBatchCount,
+      waitingBatches: this.#state.staging.waitingBatches,
+      sessions: this.#state.sessions.size,
+      connections: this.#server?.connectionCount ?? 0,
+    };
+  }
+}

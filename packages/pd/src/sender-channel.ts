@@ -1,0 +1,26 @@
+import type { ObjectKey } from "@x/l2-core";
+
+/**
+ * A sender's link to one receiver rank. `sendBatch` asks for slots, writes the bytes into them and
+ * resolves with the bytes the receiver newly stored once it confirmed every key; it rejects with an
+ * L2Error (TRANSFER_FAILED or TIMEOUT) on any refused slot, timeout or lost link, and the receiver has
+ * then rolled the batch back.
+ */
+export interface SenderChannel {
+  sendBatch(reqId: string, keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<number>;
+  /** Asks the receiver to drop `keys` and any pending batch of `reqId`; best effort. */
+  cancel(reqId: string, keys: readonly ObjectKey[]): void;
+  /** False once the link is lost or closed; the sender then opens a new one. */
+  readonly usable: boolean;
+  close(): void;
+}
+
+/** What a channel needs to reach rank `rank` of the receiver. */
+export interface ChannelTarget {
+  host: string;
+  initPort: number;
+  allocPort: number;
+  authToken: string | undefined;
+  connectTimeoutMs: number;
+  transferTimeoutMs: number;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import {
+  Bitmap,
+  isL2Error,
+  L2AdapterBase,
+  type L2AdapterContext,
+  L2Error,
+  type ObjectKey,
+  type StoreResult,
+} from "@x/l2-core";
+import type { PdL2AdapterConfig } from "./config.js";
+import { MockMemorySenderChannel } from "./mock-memory-channel.js";
+import { ProxyNotifier } from "./proxy-notifier.js";
+import { checkRank, rankOfKey } from "./rank.js";
+import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
+import { TcpSenderConnection } from "./tcp/sender-connection.js";
+
+export interface RequestBatchOptions {
+  /** The engine's request id; every batch of one request shares it. */
+  requestId: string;
+  /** True for the request's last batch: the proxy is notified after it. Default true. */
+  lastBatch?: boolean;
+}
+
+/**
+ * The prefill side (`role: "sender"`). `store` pushes a batch to the receiver of each key's TP rank and
+ * succeeds only when every key was confirmed. A plain `store` is one request of one batch; engines that
+ * split a request into batches use `storeRequestBatch`, and a failed batch cancels the request's earlier
+ * batches on the receiver too. Lookups and loads are misses: the data lives on the decode node.
+ */
+export class PdSenderAdapter extends L2AdapterBase {
+  readonly #config: PdL2AdapterConfig;
+  readonly #tpRank: number | undefined;
+  readonly #channels = new Map<number, Promise<SenderChannel>>();
+  readonly #openRequests = new Map<string, Map<number, ObjectKey[]>>();
+  readonly #proxy: ProxyNotifier | undefined;
+  #nextRequest: RequestBatchOptions | undefined;
+  #batchesSent = 0;
+  #batchesFailed = 0;
+
+  constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}) {
+    super({ type: context.typeName ?? "pd", logger: context.logger });
+    this.#config = config;
+    this.#tpRank =
+      context.tpRank === undefined ? undefined : checkRank(context.tpRank, config.peerAllocPort.length, "context.tpRank");
+    this.#proxy =
+      config.proxyHost !== "" && config.proxyPort !== 0
+        ? new ProxyNotifier(config.proxyHost, config.proxyPort, this.logger)
+        : undefined;
+  }
+
+  /** One batch of a multi-batch request; see {@link RequestBatchOptions}. */
+  storeRequestBatch(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: RequestBatchOptions,
+  ): Promise<StoreResult> {
+    if (typeof options?.requestId !== "string" || options.requestId.length === 0 || options.requestId.length > 256) {
+      return Promise.reject(
+        new L2Error("ARGUMENT_INVALID", "options.requestId must be a string of 1..256 characters", { field: "requestId" }),
+      );
+    }
+    // The base class calls _store synchronously from store(), so the options reach exactly this batch.
+    this.#nextRequest = options;
+    try {
+      return this.store(keys, objects);
+    } finally {
+      this.#nextRequest = undefined;
+    }
+  }
+
+  /** Waits for proxy notifications sent so far (they never delay a store). */
+  async flushProxyNotifications(): Promise<void> {
+    await this.#proxy?.flush();
+  }
+
+  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+    const request = this.#nextRequest ?? { requestId: randomUUID(), lastBatch: true };
+    const reqId = request.requestId;
+    const lastBatch = request.lastBatch ?? true;
+    const groups = new Map<number, number[]>();
+    try {
+      keys.forEach((key, i) => {
+        const rank = checkRank(rankOfKey(key, this.#tpRank), this.#config.peerAllocPort.length, `the kvRank of ${key}`);
+        const group = groups.get(rank);
+        if (group) group.push(i);
+        else groups.set(rank, [i]);
+      });
+    } catch (error) {
+      return { ok: false, bytesWritten: 0, error: error as L2Error };
+    }
+    const results = await Promise.allSettled(
+      [...groups].map(async ([rank, indices]) => {
+        const channel = await this.#channel(rank);
+        return channel.sendBatch(
+          reqId,
+          indices.map((i) => keys[i]!),
+          indices.map((i) => objects[i]!),
+        );
+      }),
+    );
+    const failure = results.find((r) => r.status === "rejected");
+    const bytesWritten = results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
+    const sent = this.#openRequests.get(reqId) ?? new Map<number, ObjectKey[]>();
+    for (const [rank, indices] of groups) {
+      const list = sent.get(rank) ?? [];
+      for (const i of indices) list.push(keys[i]!);
+      sent.set(rank, list);
+    }
+    if (failure) {
+      this.#batchesFailed++;
+      this.#openRequests.delete(reqId);
+      // Roll the whole request back on every rank that is still reachable.
+      for (const [rank, requestKeys] of sent) void this.#cancel(rank, reqId, requestKeys);
+      const reason = failure.reason;
+      const error = isL2Error(reason)
+        ? reason
+        : new L2Error("TRANSFER_FAILED", `pd store failed: ${String(reason)}`, { adapterType: this.type, cause: reason });
+      this.logger.warn("store batch failed", { reqId, keys: keys.length, error: error.message });
+      return { ok: false, bytesWritten: 0, error };
+    }
+    this.#batchesSent++;
+    if (lastBatch) {
+      this.#openRequests.delete(reqId);
+      this.#proxy?.notify(reqId);
+    } else {
+      this.#openRequests.set(reqId, sent);
+    }
+    return { ok: true, bytesWritten };
+  }
+
+  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
+    return new Bitmap(keys.length);
+  }
+
+  protected _unlock(_keys: readonly ObjectKey[]): void {}
+
+  protected async _load(keys: readonly ObjectKey[], _targets: readonly Uint8Array[]): Promise<Bitmap> {
+    return new Bitmap(keys.length);
+  }
+
+  protected async _delete(_keys: readonly ObjectKey[]): Promise<void> {}
+
+  protected override async _close(): Promise<void> {
+    const channels = await Promise.allSettled(this.#channels.values());
+    for (const c of channels) if (c.status === "fulfilled") c.value.close();
+    this.#channels.clear();
+    await this.#proxy?.flush();
+  }
+
+  protected override _status(): Record<string, unknown> {
+    return {
+      role: "sender",
+      transferChannel: this.#config.transferChannel,
+      peer: this.#config.peerHost,
+      openRanks: [...this.#channels.keys()],
+      openRequests: this.#openRequests.size,
+      batchesSent: this.#batchesSent,
+      batchesFailed: this.#batchesFailed,
+    };
+  }
+
+  async #cancel(rank: number, reqId: string, keys: ObjectKey[]): Promise<void> {
+    try {
+      const channel = await this.#channels.get(rank);
+      channel?.cancel(reqId, keys);
+    } catch {
+      // The link is gone: the receiver already rolled back the pending batch.
+    }
+  }
+
+  /** The link to `rank`, opened lazily and reopened after it was lost. */
+  #channel(rank: number): Promise<SenderChannel> {
+    const existing = this.#channels.get(rank);
+    if (existing) {
+      return existing.then(
+        (channel) => (channel.usable ? channel : this.#open(rank)),
+        () => this.#open(rank),
+      );
+    }
+    return this.#open(rank);
+  }
+
+  #open(rank: number): Promise<SenderChannel> {
+    const config = this.#config;
+    const target: ChannelTarget = {
+      host: config.peerHost,
+      initPort: config.peerInitPort[rank]!,
+      allocPort: config.peerAllocPort[rank]!,
+      authToken: config.authToken,
+      connectTimeoutMs: config.connectTimeoutMs,
+      transferTimeoutMs: config.transferTimeoutMs,
+    };
+    const current = this.#channels.get(rank);
+    const opening = (async (): Promise<SenderChannel> => {
+      const previous = await current?.catch(() => undefined);
+      if (previous?.usable) return previous;
+      previous?.close();
+      return config.transferChannel === "mock_memory"
+        ? MockMemorySenderChannel.open(target)
+        : TcpSenderConnection.open(target, this.logger);
+    })();
+    this.#channels.set(rank, opening);
+    return opening;
+  }
+}

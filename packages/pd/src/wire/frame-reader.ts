@@ -1,0 +1,160 @@
+import { ProtocolError } from "./codec.js";
+import { DATA_PREFIX_BYTES, FRAME_HEADER_BYTES, FRAME_MAGIC, FrameType, MAX_CONTROL_BODY } from "./frame.js";
+
+/** Where a FrameReader delivers frames. */
+export interface FrameSink {
+  /** A control frame; `body` is only valid during the call. */
+  onControl(type: FrameType, correlationId: number, body: Buffer): void;
+  /** A DATA frame starts: return the memory its payload is copied into (exactly `length` bytes). */
+  onDataStart(correlationId: number, slotId: number, length: number): Uint8Array;
+  /** Every payload byte of the slot arrived. */
+  onDataEnd(correlationId: number, slotId: number): void;
+}
+
+export interface FrameReaderLimits {
+  /** Largest DATA payload (the largest chunk this side accepts); 0 = DATA frames are a protocol error. */
+  maxDataPayload: number;
+}
+
+const enum State {
+  Header = 0,
+  Control = 1,
+  DataPrefix = 2,
+  DataPayload = 3,
+}
+
+/**
+ * Incremental frame parser. Lengths are checked against the limits before any memory is set aside, and
+ * DATA payloads are copied straight from the socket's chunks into the slot the sink returns: no
+ * intermediate buffer per payload. The header and control buffers are reused across frames.
+ */
+export class FrameReader {
+  readonly #sink: FrameSink;
+  readonly #maxDataPayload: number;
+  readonly #header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  readonly #prefix = Buffer.allocUnsafe(DATA_PREFIX_BYTES);
+  #control = Buffer.allocUnsafe(4096);
+  #state = State.Header;
+  #filled = 0;
+  #type = 0;
+  #correlationId = 0;
+  #bodyLength = 0;
+  #slotId = 0;
+  #target: Uint8Array | undefined;
+  #failed = false;
+
+  constructor(sink: FrameSink, limits: FrameReaderLimits) {
+    this.#sink = sink;
+    this.#maxDataPayload = limits.maxDataPayload;
+  }
+
+  /** Feeds socket bytes; throws ProtocolError on a malformed frame (the reader is then unusable). */
+  push(chunk: Buffer): void {
+    if (this.#failed) throw new ProtocolError("reader already failed");
+    try {
+      this.#push(chunk);
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  /** True while a frame is partially received. */
+  get midFrame(): boolean {
+    return this.#state !== State.Header || this.#filled > 0;
+  }
+
+  #push(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length) {
+      switch (this.#state) {
+        case State.Header: {
+          const n = Math.min(FRAME_HEADER_BYTES - this.#filled, chunk.length - pos);
+          chunk.copy(this.#header, this.#filled, pos, pos + n);
+          this.#filled += n;
+          pos += n;
+          if (this.#filled === FRAME_HEADER_BYTES) this.#startFrame();
+          break;
+        }
+        case State.Control: {
+          const n = Math.min(this.#bodyLength - this.#filled, chunk.length - pos);
+          chunk.copy(this.#control, this.#filled, pos, pos + n);
+          this.#filled += n;
+          pos += n;
+          if (this.#filled === this.#bodyLength) this.#finishControl();
+          break;
+        }
+        case State.DataPrefix: {
+          const n = Math.min(DATA_PREFIX_BYTES - this.#filled, chunk.length - pos);
+          chunk.copy(this.#prefix, this.#filled, pos, pos + n);
+          this.#filled += n;
+          pos += n;
+          if (this.#filled === DATA_PREFIX_BYTES) this.#startPayload();
+          break;
+        }
+        case State.DataPayload: {
+          const target = this.#target!;
+          const n = Math.min(target.byteLength - this.#filled, chunk.length - pos);
+          chunk.copy(target, this.#filled, pos, pos + n);
+          this.#filled += n;
+          pos += n;
+          if (this.#filled === target.byteLength) this.#finishData();
+          break;
+        }
+      }
+    }
+  }
+
+  #startFrame(): void {
+    const h = this.#header;
+    if (h.readUInt32BE(0) !== FRAME_MAGIC) throw new ProtocolError("bad frame magic");
+    this.#type = h.readUInt8(4);
+    this.#correlationId = h.readUInt32BE(8);
+    this.#bodyLength = h.readUInt32BE(12);
+    this.#filled = 0;
+    if (this.#type === FrameType.Data) {
+      if (this.#maxDataPayload === 0) throw new ProtocolError("DATA frame not accepted on this connection");
+      const payload = this.#bodyLength - DATA_PREFIX_BYTES;
+      if (payload < 0 || payload > this.#maxDataPayload) {
+        throw new ProtocolError(`DATA payload of ${payload} bytes is outside 0..${this.#maxDataPayload}`);
+      }
+      this.#state = State.DataPrefix;
+      return;
+    }
+    if (this.#type < FrameType.Hello || this.#type > FrameType.Cancel) {
+      throw new ProtocolError(`unknown frame type ${this.#type}`);
+    }
+    if (this.#bodyLength > MAX_CONTROL_BODY) {
+      throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${MAX_CONTROL_BODY}`);
+    }
+    if (this.#control.length < this.#bodyLength) {
+      this.#control = Buffer.allocUnsafe(Math.min(MAX_CONTROL_BODY, Math.max(this.#bodyLength, this.#control.length * 2)));
+    }
+    this.#state = State.Control;
+    if (this.#bodyLength === 0) this.#finishControl();
+  }
+
+  #finishControl(): void {
+    this.#state = State.Header;
+    this.#filled = 0;
+    this.#sink.onControl(this.#type, this.#correlationId, this.#control.subarray(0, this.#bodyLength));
+  }
+
+  #startPayload(): void {
+    this.#slotId = this.#prefix.readUInt32BE(0);
+    const length = this.#bodyLength - DATA_PREFIX_BYTES;
+    const target = this.#sink.onDataStart(this.#correlationId, this.#slotId, length);
+    if (target.byteLength !== length) throw new ProtocolError("DATA length does not match the slot");
+    this.#target = target;
+    this.#filled = 0;
+    this.#state = State.DataPayload;
+    if (length === 0) this.#finishData();
+  }
+
+  #finishData(): void {
+    this.#state = State.Header;
+    this.#filled = 0;
+    this.#target = undefined;
+    this.#sink.onDataEnd(this.#correlationId, this.#slotId);
+  }
+}
