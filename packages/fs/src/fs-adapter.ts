@@ -243,7 +243,12 @@ export class FsL2Adapter extends L2AdapterBase {
         field: "objects",
       });
     }
-    const finalPath = join(this.#requireLayout().baseDir, encodeFsKey(key));
+    const [name, legacyName] = keyFileNames(key);
+    const finalPath = join(this.#requireLayout().baseDir, name!);
+    if (legacyName !== undefined) {
+      const legacy = await this.#statKeyFile(join(this.#requireLayout().baseDir, legacyName));
+      if (typeof legacy === "number") return this.#existed(key, legacy);
+    }
     const existing = await this.#statKeyFile(finalPath);
     if (existing === "occupied") {
       throw new L2Error(
@@ -324,11 +329,12 @@ export class FsL2Adapter extends L2AdapterBase {
     const sizes = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
       if (this.#deleting.has(key.id)) return 0;
       try {
-        const state = await this.#statKeyFile(join(baseDir, encodeFsKey(key)));
-        return typeof state === "number" ? state : 0;
-      } catch {
-        return 0;
-      }
+        for (const name of keyFileNames(key)) {
+          const state = await this.#statKeyFile(join(baseDir, name));
+          if (typeof state === "number") return state;
+        }
+      } catch {}
+      return 0;
     });
     const bitmap = new Bitmap(keys.length);
     const adopted: IndexEntry[] = [];
@@ -377,13 +383,21 @@ export class FsL2Adapter extends L2AdapterBase {
   }
 
   async #loadOne(baseDir: string, key: ObjectKey, target: Uint8Array): Promise<boolean> {
-    let path: string;
+    let names: string[];
     try {
-      path = join(baseDir, encodeFsKey(key));
+      names = keyFileNames(key);
     } catch {
       return false;
     }
     if (target.byteLength === 0) return false;
+    for (const name of names) {
+      const hit = await this.#loadFile(join(baseDir, name), key, target);
+      if (hit !== "missing") return hit;
+    }
+    return false;
+  }
+
+  async #loadFile(path: string, key: ObjectKey, target: Uint8Array): Promise<boolean | "missing"> {
     try {
       if (this.#direct.usable(target.byteLength)) {
         const result = await this.#loadDirect(path, target);
@@ -392,8 +406,9 @@ export class FsL2Adapter extends L2AdapterBase {
       return await this.#loadBuffered(path, target);
     } catch (error) {
       const code = errnoOf(error);
-      // Missing (deleted, never stored) and symlinks (O_NOFOLLOW) are plain misses.
-      if (code !== "ENOENT" && code !== "ELOOP") {
+      if (code === "ENOENT") return "missing";
+      // Symlinks (O_NOFOLLOW) are plain misses.
+      if (code !== "ELOOP") {
         this.logger.warn("load failed; reported as a miss", {
           key: key.id,
           errno: code,
@@ -473,28 +488,34 @@ export class FsL2Adapter extends L2AdapterBase {
   /** The accounting entry to drop when the key's file is gone afterwards, else null. */
   async #deleteOne(baseDir: string, key: ObjectKey): Promise<IndexEntry | null> {
     const known = this.#index.get(key.id) ?? null;
-    let path: string;
+    let names: string[];
     try {
-      path = join(baseDir, encodeFsKey(key));
+      names = keyFileNames(key);
     } catch {
       return null;
     }
-    try {
-      const stat = await this.#ops.lstat(path);
-      // Only regular files are ours to remove; a directory or symlink under a key name is left alone.
-      if (!stat.isFile()) return null;
-      await this.#ops.unlink(path);
-      return known ? { key: known.key, sizeBytes: stat.size } : null;
-    } catch (error) {
-      if (errnoOf(error) === "ENOENT") return known;
-      // e.g. EROFS, EACCES: the file stays, so does its accounting; the controller retries later.
-      this.logger.warn("delete failed; key kept", {
-        key: key.id,
-        errno: errnoOf(error),
-        error: String(error),
-      });
-      return null;
+    let removedBytes: number | undefined;
+    for (const name of names) {
+      const path = join(baseDir, name);
+      try {
+        const stat = await this.#ops.lstat(path);
+        // Only regular files are ours to remove; a directory or symlink under a key name is left alone.
+        if (!stat.isFile()) return null;
+        await this.#ops.unlink(path);
+        removedBytes = stat.size;
+      } catch (error) {
+        if (errnoOf(error) === "ENOENT") continue;
+        // e.g. EROFS, EACCES: the file stays, so does its accounting; the controller retries later.
+        this.logger.warn("delete failed; key kept", {
+          key: key.id,
+          errno: errnoOf(error),
+          error: String(error),
+        });
+        return null;
+      }
     }
+    if (!known) return null;
+    return removedBytes === undefined ? known : { key: known.key, sizeBytes: removedBytes };
   }
 
   // ---- listing and status ---------------------------------------------------------------------------
@@ -503,15 +524,16 @@ export class FsL2Adapter extends L2AdapterBase {
     await this.ready;
     const baseDir = this.#requireLayout().baseDir;
     const after = options.cursor === undefined ? undefined : decodeListCursor(options.cursor);
-    const candidates: ObjectKey[] = [];
+    const byId = new Map<string, ObjectKey>();
     for (const name of await this.#ops.readdir(baseDir)) {
       if (parseTempName(name) !== null) continue;
       const key = decodeFsKey(name);
       if (key === null) continue;
       if (options.modelName !== undefined && key.modelName !== options.modelName) continue;
       if (after !== undefined && key.id <= after) continue;
-      candidates.push(key);
+      byId.set(key.id, key);
     }
+    const candidates = [...byId.values()];
     candidates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const entries: KeyListEntry[] = [];
     let examined = 0;
@@ -519,9 +541,13 @@ export class FsL2Adapter extends L2AdapterBase {
     while (entries.length < options.pageSize && examined < candidates.length) {
       const batch = candidates.slice(examined, examined + (options.pageSize - entries.length));
       examined += batch.length;
-      const sizes = await mapWithConcurrency(batch, 16, (key) =>
-        this.#statKeyFile(join(baseDir, encodeFsKey(key))).catch(() => "missing" as const),
-      );
+      const sizes = await mapWithConcurrency(batch, 16, async (key) => {
+        for (const name of keyFileNames(key)) {
+          const state = await this.#statKeyFile(join(baseDir, name)).catch(() => "missing" as const);
+          if (typeof state === "number") return state;
+        }
+        return "missing" as const;
+      });
       batch.forEach((key, i) => {
         const size = sizes[i];
         if (typeof size === "number") entries.push({ key, sizeBytes: size });
@@ -591,4 +617,15 @@ async function readFully(fh: FileHandle, target: Uint8Array, start: number, end:
     offset += bytesRead;
   }
   return true;
+}
+
+/**
+ * File names that may hold `key`: the canonical one, then (group 0, unsalted keys only) LMCache's legacy
+ * three-field name, which older LMCache versions wrote and which decodes to the same key.
+ */
+export function keyFileNames(key: ObjectKey): string[] {
+  const canonical = encodeFsKey(key);
+  if (key.objectGroupId !== 0 || key.cacheSalt !== "") return [canonical];
+  const legacy = canonical.replace(/@0@([0-9a-f]+)\.data$/, "@$1.data");
+  return legacy === canonical ? [canonical] : [canonical, legacy];
 }
