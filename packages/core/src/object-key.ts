@@ -30,7 +30,7 @@ function toHex(bytes: Uint8Array): string {
  * differs for any two keys that are not `equals`, so it can key a Map.
  */
 export class ObjectKey {
-  readonly chunkHash: Uint8Array;
+  readonly #chunkHash: Uint8Array;
   readonly modelName: string;
   readonly kvRank: number;
   readonly objectGroupId: number;
@@ -70,15 +70,20 @@ export class ObjectKey {
       throw invalid("cacheSalt", `must not contain "@", "/", "\\" or NUL, got ${JSON.stringify(cacheSalt)}`);
     }
     // Copy so a caller reusing its hash buffer cannot change an existing key.
-    this.chunkHash = new Uint8Array(chunkHash);
+    this.#chunkHash = new Uint8Array(chunkHash);
     this.modelName = modelName;
     this.kvRank = kvRank;
     this.objectGroupId = objectGroupId;
     this.cacheSalt = cacheSalt;
-    this.chunkHashHex = toHex(this.chunkHash);
+    this.chunkHashHex = toHex(this.#chunkHash);
     // "@" cannot occur in the model or the salt, so the fields cannot run into each other.
     this.id = `${modelName}@${kvRank.toString(16)}@${objectGroupId.toString(16)}@${this.chunkHashHex}@${cacheSalt}`;
     Object.freeze(this);
+  }
+
+  /** Content hash of the chunk; a copy, because a typed array cannot be frozen and `id` must not drift. */
+  get chunkHash(): Uint8Array {
+    return new Uint8Array(this.#chunkHash);
   }
 
   equals(other: ObjectKey): boolean {

@@ -71,6 +71,10 @@ describe("ObjectKey validation (LMCache rules)", () => {
     buffer[0] = 1;
     expect(key.chunkHashHex).toBe("0909");
     expect(key.chunkHash[0]).toBe(9);
+    // Nor can a holder of the key change its hash through the property.
+    key.chunkHash[0] = 1;
+    expect(key.chunkHash[0]).toBe(9);
+    expect(key.equals(new ObjectKey({ ...base, chunkHash: hash(9, 9) }))).toBe(true);
     expect(Object.isFrozen(key)).toBe(true);
     expect(() => {
       (key as { modelName: string }).modelName = "other";
