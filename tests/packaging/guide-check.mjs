@@ -62,3 +62,31 @@ writeFileSync(join(app, "try-memo.mjs"), readFileSync(join(dir, "my-app", "try-m
 const output = execFileSync(process.execPath, ["try-memo.mjs"], { cwd: app, encoding: "utf8" });
 assert.equal(output, "memo comes from my-l2-adapter\nloaded: true, first byte 7\n");
 console.log(`guide application script:\n${output.trimEnd()}`);
+
+// The guide's CLI commands (section 8) in the same application.
+const x2 = (...args) =>
+  execFileSync("npx", ["--no-install", "x-l2", ...args], { cwd: app, encoding: "utf8" });
+const rows = JSON.parse(x2("types", "--json"));
+assert.deepEqual(
+  rows.filter((r) => r.type === "memo").map((r) => [r.package, r.problem]),
+  [["my-l2-adapter", null]],
+);
+assert.match(x2("describe", "memo"), /max_objects \(integer, optional, default 1000\)/);
+x2("check", "--l2-adapter", '{"type":"memo","max_objects":10}');
+x2(
+  "check",
+  "--l2-adapter",
+  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_objects":10}}',
+);
+x2(
+  "bench",
+  "--l2-adapter",
+  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_objects":100}}',
+  "--num-keys",
+  "16",
+  "--chunk-size",
+  "64KiB",
+  "--rounds",
+  "1",
+);
+console.log("guide CLI commands: types lists memo, describe memo, check memo, bench through plugin: ok");
