@@ -69,6 +69,15 @@ beforeAll(async () => {
         json: adapterPackageJson({ plain: "plain.js" }),
         files: { "plain.js": plainDefinitionModule("plain", "plain") },
       },
+      {
+        // ESM only: neither "./package.json" nor a require-able main is exported.
+        name: "esm-only-pkg",
+        json: {
+          exports: { ".": { import: "./index.js" } },
+          "x-l2": { contract: 1, adapters: { "esm-only": "." } },
+        },
+        files: { "index.js": workingTypeModule("esm-only", "esm-only") },
+      },
       { name: "missing-entry-pkg", json: adapterPackageJson({ "missing-entry": "dist/adapter.js" }) },
       {
         name: "dep-missing-pkg",
@@ -160,6 +169,7 @@ describe("discovery from the application's package.json (lazy)", () => {
         "beta-two",
         "contract-two",
         "dep-missing",
+        "esm-only",
         "future",
         "missing-entry",
         "mock",
@@ -219,6 +229,12 @@ describe("discovery from the application's package.json (lazy)", () => {
     expect(evaluated()).toEqual(["beta"]);
     await registry.get("alpha");
     expect(evaluated()).toEqual(["beta", "alpha"]);
+  });
+
+  it("finds an ESM-only package that exports neither package.json nor a require-able main", async () => {
+    const definition = await registry.get("esm-only");
+    expect(definition.type).toBe("esm-only");
+    expect(evaluated()).toContain("esm-only");
   });
 
   it("describe and create work for a discovered type", async () => {

@@ -42,7 +42,7 @@ export async function resolvePackage(name: string, root: string): Promise<Packag
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") return undefined;
-    file = await findPackageJsonFromEntry(require, name);
+    file = (await findPackageJsonFromEntry(require, name)) ?? (await findInLookupPaths(require, name));
   }
   if (!file) return undefined;
   const json = await readPackageJson(file);
@@ -65,6 +65,19 @@ async function findPackageJsonFromEntry(require: NodeJS.Require, name: string): 
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/**
+ * For a package whose exports offer neither "./package.json" nor a require-able main (an ESM-only
+ * `{"import": ...}` map): the directories Node itself would search for `name`, in its order.
+ */
+async function findInLookupPaths(require: NodeJS.Require, name: string): Promise<string | undefined> {
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const candidate = join(dir, name, "package.json");
+    const json = await readPackageJson(candidate).catch(() => undefined);
+    if (json?.name === name) return candidate;
+  }
+  return undefined;
 }
 
 /** Validates the shape of the `x-l2` field; returns a reason string when it is malformed. */
