@@ -76,8 +76,8 @@ const pdSchema = z
         message: 'must be an array of backend names, e.g. ["tcp"]',
       })
       .min(1, { message: 'must list at least one backend, e.g. ["tcp"]' })
-      .readonly()
       .default(["tcp"])
+      .readonly()
       .describe('transport backends; only ["tcp"] runs here'),
     auth_token: z
       .string({ message: "must be a string" })
