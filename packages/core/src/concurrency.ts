@@ -1,3 +1,5 @@
+import { L2Error } from "./errors.js";
+
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in input order.
  * Rejects with the first error, but only after every started call has settled, so no call is still
@@ -8,6 +10,12 @@ export async function mapWithConcurrency<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  // NaN or undefined would start no worker at all and resolve with holes instead of results.
+  if (!(limit >= 1)) {
+    throw new L2Error("ARGUMENT_INVALID", `mapWithConcurrency: limit must be >= 1, got ${String(limit)}`, {
+      field: "limit",
+    });
+  }
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -33,6 +41,16 @@ export class Semaphore {
   readonly #waiters: Array<() => void> = [];
 
   constructor(permits: number) {
+    // Zero or NaN permits would make every acquire() wait forever.
+    if (!Number.isSafeInteger(permits) || permits < 1) {
+      throw new L2Error(
+        "ARGUMENT_INVALID",
+        `Semaphore: permits must be an integer >= 1, got ${String(permits)}`,
+        {
+          field: "permits",
+        },
+      );
+    }
     this.#available = permits;
   }
 

@@ -60,12 +60,26 @@ describe("mapWithConcurrency", () => {
     expect(settled.sort()).toEqual([1, 2]);
   });
 
+  it.each([Number.NaN, 0, undefined])(
+    "a limit of %s is ARGUMENT_INVALID instead of an array of holes",
+    async (limit) => {
+      await expect(mapWithConcurrency([1, 2], limit as never, async (n) => n)).rejects.toMatchObject({
+        code: "ARGUMENT_INVALID",
+        field: "limit",
+      });
+    },
+  );
+
   it("handles an empty list", async () => {
     expect(await mapWithConcurrency([], 4, async () => 1)).toEqual([]);
   });
 });
 
 describe("Semaphore", () => {
+  it.each([0, -1, 1.5, Number.NaN])("%s permits is ARGUMENT_INVALID (it would block forever)", (permits) => {
+    expect(() => new Semaphore(permits)).toThrow(expect.objectContaining({ code: "ARGUMENT_INVALID" }));
+  });
+
   it("bounds concurrent runs and releases on error", async () => {
     const sem = new Semaphore(1);
     const order: string[] = [];
