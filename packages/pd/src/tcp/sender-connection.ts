@@ -77,6 +77,8 @@ async function handshake(target: ChannelTarget): Promise<string> {
   const reply = new Promise<Reply>((resolve, reject) => {
     settle = { resolve, reject };
   });
+  // Also rejected when the connect itself fails; that error is reported through openControlSocket.
+  reply.catch(() => {});
   const socket = await openControlSocket(
     target,
     target.initPort,
@@ -135,6 +137,7 @@ export class TcpSenderConnection implements SenderChannel {
     const attachReply = new Promise<Reply>((resolve, reject) => {
       attached = { resolve, reject };
     });
+    attachReply.catch(() => {});
     const socket = await openControlSocket(
       target,
       target.allocPort,
