@@ -71,6 +71,12 @@ export class FsL2Adapter extends L2AdapterBase {
   #recovery: RecoveryResult | undefined;
   #startError: unknown;
   #reservedBytes = 0;
+  /** LMCache's legacy three-field names exist here, so stores must look for them too. */
+  #legacyNamesSeen = false;
+  /** Group commit of directory fsyncs (sync_writes): requested / completed generations. */
+  #dirSyncRequested = 0;
+  #dirSyncDone = 0;
+  #dirSyncInflight: Promise<void> | undefined;
   #lastStoreError: string | undefined;
   #failedStoreKeys = 0;
 
@@ -152,6 +158,7 @@ export class FsL2Adapter extends L2AdapterBase {
         this.logger,
       );
       this.#recovery = recovery;
+      this.#legacyNamesSeen = recovery.legacyNames > 0;
       for (const entry of recovery.entries) this.#index.set(entry.key.id, entry);
       this.notifyStored(
         recovery.entries.map((e) => e.key),
@@ -217,7 +224,7 @@ export class FsL2Adapter extends L2AdapterBase {
     this.notifyStored(counted, sizes);
     if (this.config.syncWrites && bytesWritten > 0) {
       // The names must survive power loss too; one directory fsync covers the whole batch.
-      await syncDirectory(this.#ops, this.#requireLayout().baseDir).catch((error: unknown) => {
+      await this.#syncBaseDirectory().catch((error: unknown) => {
         failures.push({ key: keys[0]!, error });
       });
     }
@@ -236,6 +243,27 @@ export class FsL2Adapter extends L2AdapterBase {
     return { ok: false, bytesWritten, error };
   }
 
+  /**
+   * fsync of base_path covering every link made before the call. Concurrent batches share one fsync
+   * (group commit): a caller waits for the first sync that starts after its request.
+   */
+  async #syncBaseDirectory(): Promise<void> {
+    const wanted = ++this.#dirSyncRequested;
+    while (this.#dirSyncDone < wanted) {
+      if (this.#dirSyncInflight === undefined) {
+        const covers = this.#dirSyncRequested;
+        this.#dirSyncInflight = syncDirectory(this.#ops, this.#requireLayout().baseDir)
+          .then(() => {
+            this.#dirSyncDone = Math.max(this.#dirSyncDone, covers);
+          })
+          .finally(() => {
+            this.#dirSyncInflight = undefined;
+          });
+      }
+      await this.#dirSyncInflight;
+    }
+  }
+
   async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<StoreOutcome> {
     if (data.byteLength === 0) {
       throw new L2Error("ARGUMENT_INVALID", "an empty object cannot be stored (empty files are never hits)", {
@@ -243,29 +271,20 @@ export class FsL2Adapter extends L2AdapterBase {
         field: "objects",
       });
     }
+    const baseDir = this.#requireLayout().baseDir;
     const [name, legacyName] = keyFileNames(key);
-    const finalPath = join(this.#requireLayout().baseDir, name!);
-    if (legacyName !== undefined) {
-      const legacy = await this.#statKeyFile(join(this.#requireLayout().baseDir, legacyName));
+    const finalPath = join(baseDir, name!);
+    if (legacyName !== undefined && this.#legacyNamesSeen) {
+      const legacy = await this.#statKeyFile(join(baseDir, legacyName));
       if (typeof legacy === "number") return this.#existed(key, legacy);
     }
-    const existing = await this.#statKeyFile(finalPath);
-    if (existing === "occupied") {
-      throw new L2Error(
-        "IO_FAILED",
-        `${finalPath} exists but is not a regular file; remove it to store this key`,
-        {
-          adapterType: this.type,
-        },
-      );
-    }
-    if (typeof existing === "number") return this.#existed(key, existing);
-    if (existing === "empty") {
-      // Never written by a publisher (those only link complete files): garbage, replace it.
-      await this.#ops.unlink(finalPath).catch(() => {});
-    }
     const known = this.#index.get(key.id);
-    if (known) this.#forget([known]);
+    if (known) {
+      // Most likely still there; confirm, since another process may have deleted it.
+      const existing = await this.#statKeyFile(finalPath);
+      if (typeof existing === "number") return this.#existed(key, existing);
+      this.#forget([known]);
+    }
     if (this.capacityBytes > 0) {
       const used = this.usage().totalBytesUsed + this.#reservedBytes;
       if (used + data.byteLength > this.capacityBytes) {
@@ -279,13 +298,34 @@ export class FsL2Adapter extends L2AdapterBase {
     }
     this.#reservedBytes += data.byteLength;
     try {
-      const outcome = await writeAndPublish(ctx, finalPath, data);
-      if (!outcome.published) {
-        const size = await this.#statKeyFile(finalPath);
-        return this.#existed(key, typeof size === "number" ? size : data.byteLength);
+      // New keys skip the existence check: link() refuses an existing name anyway, and a duplicate from
+      // another process only costs the temp write.
+      for (let attempt = 0; ; attempt++) {
+        const outcome = await writeAndPublish(ctx, finalPath, data);
+        if (outcome.published) {
+          this.#index.set(key.id, { key, sizeBytes: data.byteLength });
+          return { kind: "published", key, sizeBytes: data.byteLength };
+        }
+        const existing = await this.#statKeyFile(finalPath);
+        if (typeof existing === "number") return this.#existed(key, existing);
+        if (existing === "occupied") {
+          throw new L2Error(
+            "IO_FAILED",
+            `${finalPath} exists but is not a regular file; remove it to store this key`,
+            {
+              adapterType: this.type,
+            },
+          );
+        }
+        if (attempt > 0) {
+          throw new L2Error("IO_FAILED", `could not publish ${finalPath}: the name keeps changing under it`, {
+            adapterType: this.type,
+          });
+        }
+        // An empty file was never published by a writer (they link complete files only): garbage, replace it.
+        // "missing": deleted between link() and lstat(); publish again.
+        if (existing === "empty") await this.#ops.unlink(finalPath).catch(() => {});
       }
-      this.#index.set(key.id, { key, sizeBytes: data.byteLength });
-      return { kind: "published", key, sizeBytes: data.byteLength };
     } finally {
       this.#reservedBytes -= data.byteLength;
     }
@@ -329,9 +369,12 @@ export class FsL2Adapter extends L2AdapterBase {
     const sizes = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
       if (this.#deleting.has(key.id)) return 0;
       try {
-        for (const name of keyFileNames(key)) {
+        const names = keyFileNames(key);
+        for (const [i, name] of names.entries()) {
           const state = await this.#statKeyFile(join(baseDir, name));
-          if (typeof state === "number") return state;
+          if (typeof state !== "number") continue;
+          if (i > 0) this.#legacyNamesSeen = true;
+          return state;
         }
       } catch {}
       return 0;
@@ -390,20 +433,30 @@ export class FsL2Adapter extends L2AdapterBase {
       return false;
     }
     if (target.byteLength === 0) return false;
+    // Published files are never rewritten, so a size this adapter already saw (store, recovery, lookup)
+    // still holds and saves an fstat per load; a file that ends early is still caught by the read.
+    const knownSize = this.#index.get(key.id)?.sizeBytes;
+    if (knownSize !== undefined && knownSize !== target.byteLength) return false;
+    const trusted = knownSize !== undefined;
     for (const name of names) {
-      const hit = await this.#loadFile(join(baseDir, name), key, target);
+      const hit = await this.#loadFile(join(baseDir, name), key, target, trusted);
       if (hit !== "missing") return hit;
     }
     return false;
   }
 
-  async #loadFile(path: string, key: ObjectKey, target: Uint8Array): Promise<boolean | "missing"> {
+  async #loadFile(
+    path: string,
+    key: ObjectKey,
+    target: Uint8Array,
+    trustedSize: boolean,
+  ): Promise<boolean | "missing"> {
     try {
       if (this.#direct.usable(target.byteLength)) {
-        const result = await this.#loadDirect(path, target);
+        const result = await this.#loadDirect(path, target, trustedSize);
         if (result !== "rejected") return result;
       }
-      return await this.#loadBuffered(path, target);
+      return await this.#loadBuffered(path, target, trustedSize);
     } catch (error) {
       const code = errnoOf(error);
       if (code === "ENOENT") return "missing";
@@ -419,10 +472,10 @@ export class FsL2Adapter extends L2AdapterBase {
     }
   }
 
-  async #loadBuffered(path: string, target: Uint8Array): Promise<boolean> {
+  async #loadBuffered(path: string, target: Uint8Array, trustedSize: boolean): Promise<boolean> {
     const fh = await this.#ops.open(path, READ_FLAGS);
     try {
-      if (!(await this.#sizeMatches(fh, target.byteLength))) return false;
+      if (!trustedSize && !(await this.#sizeMatches(fh, target.byteLength))) return false;
       const readAhead = this.config.readAheadSize;
       if (readAhead !== undefined && readAhead < target.byteLength) {
         // Read the head first; only when it arrives completely is the rest worth reading.
@@ -435,7 +488,7 @@ export class FsL2Adapter extends L2AdapterBase {
     }
   }
 
-  async #loadDirect(path: string, target: Uint8Array): Promise<boolean | "rejected"> {
+  async #loadDirect(path: string, target: Uint8Array, trustedSize: boolean): Promise<boolean | "rejected"> {
     let fh: FileHandle;
     try {
       fh = await this.#ops.open(path, READ_FLAGS | constants.O_DIRECT);
@@ -446,7 +499,7 @@ export class FsL2Adapter extends L2AdapterBase {
     }
     const window = this.#direct.acquire(target.byteLength);
     try {
-      if (!(await this.#sizeMatches(fh, target.byteLength))) return false;
+      if (!trustedSize && !(await this.#sizeMatches(fh, target.byteLength))) return false;
       if (!(await readFully(fh, window, 0, window.byteLength))) return false;
       target.set(window);
       return true;

@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { decodeFsKey, type L2Logger, mapWithConcurrency, type ObjectKey } from "@x/l2-core";
+import {
+  decodeFsKey,
+  isLegacyFsKeyName,
+  type L2Logger,
+  mapWithConcurrency,
+  type ObjectKey,
+} from "@x/l2-core";
 import { errnoOf, type FsOps } from "./fs-ops.js";
 import { isTempOwnerGone, parseTempName } from "./temp-names.js";
 
@@ -19,6 +25,8 @@ export interface RecoveryResult {
   skipped: number;
   /** Temp leftovers of dead writers that were removed. */
   tempRemoved: number;
+  /** Key files with LMCache's legacy three-field names (counted even without `recover`). */
+  legacyNames: number;
 }
 
 async function removeDeadTemps(ops: FsOps, dir: string, names: string[], logger: L2Logger): Promise<number> {
@@ -61,7 +69,8 @@ export async function recoverDirectory(
     const tempNames = await ops.readdir(tempDir).catch(() => [] as string[]);
     tempRemoved += await removeDeadTemps(ops, tempDir, tempNames, logger);
   }
-  if (!recover) return { entries: [], skipped: 0, tempRemoved };
+  const legacyNames = names.filter((n) => n.split("@").length === 3 && isLegacyFsKeyName(n)).length;
+  if (!recover) return { entries: [], skipped: 0, tempRemoved, legacyNames };
   const entries: RecoveredEntry[] = [];
   let skipped = 0;
   await mapWithConcurrency(names, 16, async (name) => {
@@ -83,5 +92,5 @@ export async function recoverDirectory(
     }
   });
   entries.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.key.id < b.key.id ? -1 : 1));
-  return { entries, skipped, tempRemoved };
+  return { entries, skipped, tempRemoved, legacyNames };
 }

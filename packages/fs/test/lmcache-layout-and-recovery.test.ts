@@ -46,6 +46,25 @@ describe("LMCache on-disk compatibility", () => {
     await a.close();
   });
 
+  it("a key present under its legacy name is not stored a second time", async () => {
+    await writeFile(join(dir.path, "meta-llama-SEP-Llama-3-8B@0x00010002@deadbeef.data"), chunk(10, 1));
+    const a = await open(dir.path);
+    expect(await a.store([llama("deadbeef")], [chunk(10, 1)])).toEqual({ ok: true, bytesWritten: 0 });
+    expect(await readdir(dir.path)).toEqual(["meta-llama-SEP-Llama-3-8B@0x00010002@deadbeef.data"]);
+    await a.delete([llama("deadbeef")]);
+    expect(await readdir(dir.path)).toEqual([]);
+    await a.close();
+  });
+
+  it("a file truncated behind the adapter's back is a miss, never partial data", async () => {
+    const a = await open(dir.path);
+    await a.store([llama("01")], [chunk(8192, 4)]);
+    await writeFile(a.pathOf(llama("01")), chunk(4096, 4));
+    const t = Buffer.alloc(8192);
+    expect((await a.load([llama("01")], [t])).popcount()).toBe(0);
+    await a.close();
+  });
+
   it("writes exactly the name and raw bytes LMCache expects (no header)", async () => {
     const a = await open(dir.path);
     const data = chunk(4096, 9);
