@@ -79,6 +79,27 @@ describe("mock store and load", () => {
   });
 });
 
+describe("mock argument checks (from L2AdapterBase)", () => {
+  it("bad arguments reject with ARGUMENT_INVALID and change nothing already stored", async () => {
+    const adapter = mock();
+    await adapter.store([key(1)], [bytes(4, 1)]);
+    const calls = [
+      adapter.store([key(1), key(2)], [bytes(4, 9)]),
+      adapter.store([key(2), "k" as never], [bytes(4, 9), bytes(4, 9)]),
+      adapter.store([key(2)], [[1, 2] as never]),
+      adapter.load([key(1)], []),
+      adapter.lookupAndLock(undefined as never),
+      adapter.delete([{ id: key(1).id } as never]),
+      adapter.listKeys({ pageSize: 0 }),
+    ];
+    for (const call of calls) await expect(call).rejects.toMatchObject({ code: "ARGUMENT_INVALID" });
+    expect(adapter.status()).toMatchObject({ storedObjectCount: 1, lockedKeyCount: 0, currentSizeBytes: 4 });
+    const target = bytes(4, 0);
+    expect((await adapter.load([key(1)], [target])).test(0)).toBe(true);
+    expect([...target]).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe("mock capacity", () => {
   it("a full adapter fails the store task; keys stored earlier still load", async () => {
     const adapter = mock(1024);
