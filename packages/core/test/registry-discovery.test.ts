@@ -31,6 +31,7 @@ const execFileAsync = promisify(execFile);
 
 const broken: Record<string, L2ErrorCode> = {
   "missing-entry": "ADAPTER_NOT_INSTALLED",
+  "partial-build": "ADAPTER_NOT_INSTALLED",
   "dep-missing": "ADAPTER_DEPENDENCY_MISSING",
   future: "ADAPTER_INCOMPATIBLE",
   "contract-two": "ADAPTER_INCOMPATIBLE",
@@ -87,6 +88,14 @@ beforeAll(async () => {
             "dep-missing",
             `import "x-l2-not-installed-dependency";\nexport default {};`,
           ),
+        },
+      },
+      {
+        // A partial build: the entry exists but a chunk it imports does not.
+        name: "partial-build-pkg",
+        json: adapterPackageJson({ "partial-build": "dist/adapter.js" }),
+        files: {
+          "dist/adapter.js": probeModule("partial-build", `export { default } from "./chunk-missing.js";`),
         },
       },
       {
@@ -175,6 +184,7 @@ describe("discovery from the application's package.json (lazy)", () => {
         "mock",
         "no-export",
         "not-def",
+        "partial-build",
         "plain",
         "plugin",
         "syntax",

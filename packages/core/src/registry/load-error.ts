@@ -1,3 +1,4 @@
+import { sep } from "node:path";
 import { L2Error } from "../errors.js";
 
 const MISSING = /Cannot find (?:package|module) '([^']+)'/;
@@ -19,14 +20,17 @@ export function classifyImportError(
   type: string,
   packageName: string,
   entryFile: string,
+  packageDir?: string,
 ): L2Error {
   const missing = missingSpecifier(error);
   if (missing !== undefined) {
+    // A file of the package itself (an entry or a chunk it imports) means an incomplete install or build.
     const isSelf =
       missing === packageName ||
       missing.startsWith(`${packageName}/`) ||
       missing === entryFile ||
-      missing.endsWith(entryFile);
+      missing.endsWith(entryFile) ||
+      (packageDir !== undefined && missing.startsWith(`${packageDir}${sep}`));
     if (isSelf) {
       return new L2Error(
         "ADAPTER_NOT_INSTALLED",

@@ -357,7 +357,7 @@ export class L2AdapterRegistry {
     try {
       mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ pathToFileURL(file).href);
     } catch (error) {
-      throw classifyImportError(error, type, pkg.name, file);
+      throw classifyImportError(error, type, pkg.name, file, pkg.dir);
     }
     const definition = mod.default;
     if (!isL2AdapterTypeDefinition(definition)) {
