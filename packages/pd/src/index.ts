@@ -12,4 +12,11 @@ export { default as pdAdapterType } from "./definition.js";
 export { createPdAdapter, SUPPORTED_NIXL_BACKENDS } from "./pd-adapter.js";
 export { PdReceiverAdapter } from "./receiver.js";
 export { PdSenderAdapter, type RequestBatchOptions } from "./sender.js";
-export { DATA_PREFIX_BYTES, FRAME_HEADER_BYTES, FRAME_MAGIC, FrameType, MAX_CONTROL_BODY, MAX_KEYS_PER_BATCH } from "./wire/frame.js";
+export {
+  DATA_PREFIX_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_MAGIC,
+  FrameType,
+  MAX_CONTROL_BODY,
+  MAX_KEYS_PER_BATCH,
+} from "./wire/frame.js";

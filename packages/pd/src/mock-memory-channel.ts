@@ -1,8 +1,8 @@
 import { L2Error, type ObjectKey } from "@x/l2-core";
 import { tokenAccepted } from "./auth.js";
 import type { ReceiverSession, ReceiverState } from "./receiver-state.js";
-import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
 import { SLOT_ALREADY_STORED, SLOT_REFUSED } from "./receiver-state.js";
+import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
 
 /**
  * `transfer_channel: "mock_memory"`: a sender and a receiver in one process, for tests. The receiver
@@ -61,14 +61,21 @@ export class MockMemorySenderChannel implements SenderChannel {
       throw new L2Error(
         "TRANSFER_FAILED",
         `no mock_memory receiver on ${target.host} with init port ${target.initPort} and alloc port ${target.allocPort}`,
-        { adapterType: "pd", hint: "create the receiver first, in this process, with the same host and ports" },
+        {
+          adapterType: "pd",
+          hint: "create the receiver first, in this process, with the same host and ports",
+        },
       );
     }
     if (!tokenAccepted(endpoint.authToken, target.authToken)) {
-      throw new L2Error("TRANSFER_FAILED", "mock_memory receiver refused the handshake: auth_token mismatch", {
-        adapterType: "pd",
-        field: "auth_token",
-      });
+      throw new L2Error(
+        "TRANSFER_FAILED",
+        "mock_memory receiver refused the handshake: auth_token mismatch",
+        {
+          adapterType: "pd",
+          field: "auth_token",
+        },
+      );
     }
     return new MockMemorySenderChannel(target, endpoint.state);
   }
@@ -77,7 +84,11 @@ export class MockMemorySenderChannel implements SenderChannel {
     return !this.#session.closed;
   }
 
-  async sendBatch(reqId: string, keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<number> {
+  async sendBatch(
+    reqId: string,
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+  ): Promise<number> {
     if (this.#session.closed) throw this.#lostError();
     const corr = this.#nextCorrelation++;
     const slots = await this.#state.allocate(
@@ -88,9 +99,13 @@ export class MockMemorySenderChannel implements SenderChannel {
       objects.map((o) => o.byteLength),
     );
     if (slots.includes(SLOT_REFUSED)) {
-      throw new L2Error("TRANSFER_FAILED", `mock_memory receiver refused slots for ${keys.length} keys (staging buffer full)`, {
-        adapterType: "pd",
-      });
+      throw new L2Error(
+        "TRANSFER_FAILED",
+        `mock_memory receiver refused slots for ${keys.length} keys (staging buffer full)`,
+        {
+          adapterType: "pd",
+        },
+      );
     }
     let outcome: number | undefined;
     slots.forEach((slot, i) => {
@@ -113,8 +128,12 @@ export class MockMemorySenderChannel implements SenderChannel {
   }
 
   #lostError(): L2Error {
-    return new L2Error("TRANSFER_FAILED", `mock_memory receiver on ${this.#target.host}:${this.#target.allocPort} is gone`, {
-      adapterType: "pd",
-    });
+    return new L2Error(
+      "TRANSFER_FAILED",
+      `mock_memory receiver on ${this.#target.host}:${this.#target.allocPort} is gone`,
+      {
+        adapterType: "pd",
+      },
+    );
   }
 }

@@ -34,4 +34,3 @@ export async function createPdAdapter(
   if (config.role === "sender") return new PdSenderAdapter(config, context);
   return PdReceiverAdapter.create(config, context);
 }
-

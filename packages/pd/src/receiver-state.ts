@@ -145,7 +145,10 @@ export class ReceiverState {
       slots: [],
       remaining: needed.length,
       timer: setTimeout(() => {
-        this.#options.logger.warn("batch data did not arrive in time: rolled back", { peer: session.peer, reqId });
+        this.#options.logger.warn("batch data did not arrive in time: rolled back", {
+          peer: session.peer,
+          reqId,
+        });
         this.#rollback(batch);
         session.abort("batch timed out");
       }, this.#options.transferTimeoutMs),
@@ -173,7 +176,9 @@ export class ReceiverState {
     }
     if (entry.slot.filled) throw new ProtocolError(`slot ${slotId} was already written`);
     if (entry.slot.region.length !== length) {
-      throw new ProtocolError(`slot ${slotId} holds ${entry.slot.region.length} bytes, DATA carries ${length}`);
+      throw new ProtocolError(
+        `slot ${slotId} holds ${entry.slot.region.length} bytes, DATA carries ${length}`,
+      );
     }
     return entry.slot.region.bytes;
   }

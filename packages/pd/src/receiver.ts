@@ -46,12 +46,21 @@ export class PdReceiverAdapter extends L2AdapterBase {
   }
 
   /** Creates the receiver and starts listening (TCP) or registers it (mock_memory). */
-  static async create(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}): Promise<PdReceiverAdapter> {
+  static async create(
+    config: PdL2AdapterConfig,
+    context: Partial<L2AdapterContext> = {},
+  ): Promise<PdReceiverAdapter> {
     const adapter = new PdReceiverAdapter(config, context);
     const initPort = config.peerInitPort[adapter.rank]!;
     const allocPort = config.peerAllocPort[adapter.rank]!;
     if (config.transferChannel === "mock_memory") {
-      adapter.#unregister = registerMockMemoryReceiver(config.bindHost, initPort, allocPort, config.authToken, adapter.#state);
+      adapter.#unregister = registerMockMemoryReceiver(
+        config.bindHost,
+        initPort,
+        allocPort,
+        config.authToken,
+        adapter.#state,
+      );
       return adapter;
     }
     const server = new ReceiverServer({
@@ -117,7 +126,10 @@ export class PdReceiverAdapter extends L2AdapterBase {
   }
 
   protected override async _listKeys(options: ListKeysOptions): Promise<KeyListPage> {
-    const entries = [...this.#state.committed.values()].map((o) => ({ key: o.key, sizeBytes: o.region.length }));
+    const entries = [...this.#state.committed.values()].map((o) => ({
+      key: o.key,
+      sizeBytes: o.region.length,
+    }));
     return pageKeyEntries(entries, options);
   }
 

@@ -42,7 +42,9 @@ export class PdSenderAdapter extends L2AdapterBase {
     super({ type: context.typeName ?? "pd", logger: context.logger });
     this.#config = config;
     this.#tpRank =
-      context.tpRank === undefined ? undefined : checkRank(context.tpRank, config.peerAllocPort.length, "context.tpRank");
+      context.tpRank === undefined
+        ? undefined
+        : checkRank(context.tpRank, config.peerAllocPort.length, "context.tpRank");
     this.#proxy =
       config.proxyHost !== "" && config.proxyPort !== 0
         ? new ProxyNotifier(config.proxyHost, config.proxyPort, this.logger)
@@ -55,9 +57,15 @@ export class PdSenderAdapter extends L2AdapterBase {
     objects: readonly Uint8Array[],
     options: RequestBatchOptions,
   ): Promise<StoreResult> {
-    if (typeof options?.requestId !== "string" || options.requestId.length === 0 || options.requestId.length > 256) {
+    if (
+      typeof options?.requestId !== "string" ||
+      options.requestId.length === 0 ||
+      options.requestId.length > 256
+    ) {
       return Promise.reject(
-        new L2Error("ARGUMENT_INVALID", "options.requestId must be a string of 1..256 characters", { field: "requestId" }),
+        new L2Error("ARGUMENT_INVALID", "options.requestId must be a string of 1..256 characters", {
+          field: "requestId",
+        }),
       );
     }
     // The base class calls _store synchronously from store(), so the options reach exactly this batch.
@@ -81,7 +89,11 @@ export class PdSenderAdapter extends L2AdapterBase {
     const groups = new Map<number, number[]>();
     try {
       keys.forEach((key, i) => {
-        const rank = checkRank(rankOfKey(key, this.#tpRank), this.#config.peerAllocPort.length, `the kvRank of ${key}`);
+        const rank = checkRank(
+          rankOfKey(key, this.#tpRank),
+          this.#config.peerAllocPort.length,
+          `the kvRank of ${key}`,
+        );
         const group = groups.get(rank);
         if (group) group.push(i);
         else groups.set(rank, [i]);
@@ -115,7 +127,10 @@ export class PdSenderAdapter extends L2AdapterBase {
       const reason = failure.reason;
       const error = isL2Error(reason)
         ? reason
-        : new L2Error("TRANSFER_FAILED", `pd store failed: ${String(reason)}`, { adapterType: this.type, cause: reason });
+        : new L2Error("TRANSFER_FAILED", `pd store failed: ${String(reason)}`, {
+            adapterType: this.type,
+            cause: reason,
+          });
       this.logger.warn("store batch failed", { reqId, keys: keys.length, error: error.message });
       return { ok: false, bytesWritten: 0, error };
     }

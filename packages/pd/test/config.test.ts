@@ -103,8 +103,12 @@ describe("PdL2AdapterConfig", () => {
   });
 
   it("fails on empty port lists", () => {
-    expect(parseError({ ...sender, peer_init_port: [] }).message).toMatch(/peer_init_port.*at least one port/);
-    expect(parseError({ ...sender, peer_alloc_port: [] }).message).toMatch(/peer_alloc_port.*at least one port/);
+    expect(parseError({ ...sender, peer_init_port: [] }).message).toMatch(
+      /peer_init_port.*at least one port/,
+    );
+    expect(parseError({ ...sender, peer_alloc_port: [] }).message).toMatch(
+      /peer_alloc_port.*at least one port/,
+    );
   });
 
   it.each([0, -1, 65536, 70000, 9051.5])("fails on port %d outside 1..65535", (port) => {
@@ -188,12 +192,18 @@ describe("PdL2AdapterConfig", () => {
   });
 
   it("runs the shared eviction / persist_enabled parsing of the config base", () => {
-    const c = PdL2AdapterConfig.fromDict({ ...sender, eviction: { eviction_policy: "LRU" }, persist_enabled: false });
+    const c = PdL2AdapterConfig.fromDict({
+      ...sender,
+      eviction: { eviction_policy: "LRU" },
+      persist_enabled: false,
+    });
     expect(c).toBeInstanceOf(L2AdapterConfigBase);
     expect(c.eviction).toEqual({ policy: "LRU", triggerWatermark: 0.8, evictionRatio: 0.2 });
     expect(Object.isFrozen(c.eviction)).toBe(true);
     expect(c.persistEnabled).toBe(false);
-    expect(parseError({ ...sender, eviction: { eviction_policy: "FIFO" } }).field).toBe("eviction.eviction_policy");
+    expect(parseError({ ...sender, eviction: { eviction_policy: "FIFO" } }).field).toBe(
+      "eviction.eviction_policy",
+    );
     expect(parseError({ ...sender, eviction: {} }).field).toBe("eviction.eviction_policy");
     expect(parseError({ ...sender, persist_enabled: "yes" }).field).toBe("persist_enabled");
   });

@@ -31,7 +31,9 @@ export function freePort(): Promise<number> {
 
 export function checkChildrenCanRun(): void {
   if (!existsSync(join(here, "..", "dist", "index.js"))) {
-    throw new Error("packages/pd/dist is missing: child processes import the built package; run pnpm turbo run build --filter=@x/l2-pd...");
+    throw new Error(
+      "packages/pd/dist is missing: child processes import the built package; run pnpm turbo run build --filter=@x/l2-pd...",
+    );
   }
 }
 
@@ -69,7 +71,10 @@ export class Child {
   next<T = Record<string, unknown>>(timeoutMs = 30_000): Promise<T> {
     if (this.#lines.length) return Promise.resolve(this.#lines.shift() as T);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child printed nothing in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`child printed nothing in ${timeoutMs} ms; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
       this.exited.then((code) => {
         clearTimeout(timer);
         reject(new Error(`child exited (${code}) before printing; stderr: ${this.stderr}`));

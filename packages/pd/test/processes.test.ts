@@ -19,7 +19,11 @@ async function ports() {
   return { init: await freePort(), alloc: await freePort() };
 }
 
-function dict(role: "sender" | "receiver", p: { init: number; alloc: number }, extra: Record<string, unknown> = {}) {
+function dict(
+  role: "sender" | "receiver",
+  p: { init: number; alloc: number },
+  extra: Record<string, unknown> = {},
+) {
   return {
     role,
     peer_host: "127.0.0.1",
@@ -48,7 +52,13 @@ function runSender(job: Record<string, unknown>): Child {
 }
 
 /** Loads every chunk back and compares it with the pattern the sender wrote. */
-async function expectChunks(receiver: PdReceiverAdapter, prefix: string, count: number, size: number, seedBase: number) {
+async function expectChunks(
+  receiver: PdReceiverAdapter,
+  prefix: string,
+  count: number,
+  size: number,
+  seedBase: number,
+) {
   const target = new Uint8Array(size);
   for (let i = 0; i < count; i++) {
     target.fill(0);
@@ -62,7 +72,14 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
   it("moves 256 MiB in 4 MiB chunks from a sender process and loads it back byte-identical", async () => {
     const p = await ports();
     const receiver = await localReceiver(p, { buffer_size: 272 * MIB });
-    const child = runSender({ config: dict("sender", p), count: 64, size: 4 * MIB, batch: 8, prefix: "big", seedBase: 1 });
+    const child = runSender({
+      config: dict("sender", p),
+      count: 64,
+      size: 4 * MIB,
+      batch: 8,
+      prefix: "big",
+      seedBase: 1,
+    });
     const { results } = await child.next<{ results: { ok: boolean; bytes: number }[] }>(60_000);
     expect(results).toHaveLength(8);
     expect(results.every((r) => r.ok && r.bytes === 8 * 4 * MIB)).toBe(true);
@@ -73,7 +90,13 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
   it("a sender killed mid-batch leaves no partial key and frees its reservation", async () => {
     const p = await ports();
     const receiver = await localReceiver(p, { buffer_size: 32 * MIB });
-    const child = new Child("partial-sender.mjs", ["127.0.0.1", String(p.init), String(p.alloc), "pd-test-token", String(4 * MIB)]);
+    const child = new Child("partial-sender.mjs", [
+      "127.0.0.1",
+      String(p.init),
+      String(p.alloc),
+      "pd-test-token",
+      String(4 * MIB),
+    ]);
     cleanups.push(() => child.kill());
     const paused = await child.next<{ paused: boolean; slots: number[] }>();
     expect(paused.slots.every((s) => s > 0)).toBe(true);
@@ -89,10 +112,15 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
     expect(status.stagingBytesUsed).toBe(0);
     expect((await receiver.lookupAndLock([key("partial", 0), key("partial", 1)])).toString()).toBe("00");
     // The space is usable again: a full batch of the same size fits.
-    const sender = (await createPdAdapter(PdL2AdapterConfig.fromDict(dict("sender", p)), { logger: quietLogger })) as PdSenderAdapter;
+    const sender = (await createPdAdapter(PdL2AdapterConfig.fromDict(dict("sender", p)), {
+      logger: quietLogger,
+    })) as PdSenderAdapter;
     cleanups.push(() => sender.close());
     const chunks = [0, 1, 2, 3, 4, 5, 6].map((i) => patternChunk(4 * MIB, i));
-    const r = await sender.store(chunks.map((_, i) => key("after", i)), chunks);
+    const r = await sender.store(
+      chunks.map((_, i) => key("after", i)),
+      chunks,
+    );
     expect(r.ok).toBe(true);
   }, 30_000);
 
@@ -108,10 +136,20 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
     )) as PdSenderAdapter;
     cleanups.push(() => sender.close());
     const chunks = Array.from({ length: 8 }, (_, i) => patternChunk(4 * MIB, i));
-    expect((await sender.store(chunks.map((_, i) => key("a", i)), chunks)).ok).toBe(true);
+    expect(
+      (
+        await sender.store(
+          chunks.map((_, i) => key("a", i)),
+          chunks,
+        )
+      ).ok,
+    ).toBe(true);
 
     // Kill the receiver while a batch is in flight: the store settles with a failure, no hang.
-    const inflight = sender.store(chunks.map((_, i) => key("b", i)), chunks);
+    const inflight = sender.store(
+      chunks.map((_, i) => key("b", i)),
+      chunks,
+    );
     await receiver.kill();
     const failed = await inflight;
     // Either the batch completed before the kill or it failed; it never hangs (the test would time out).
@@ -128,7 +166,10 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
     receiver = new Child("receiver-child.mjs", [receiverConfig]);
     cleanups.push(() => receiver.kill());
     await receiver.next();
-    const again = await sender.store(chunks.map((_, i) => key("d", i)), chunks);
+    const again = await sender.store(
+      chunks.map((_, i) => key("d", i)),
+      chunks,
+    );
     expect(again).toMatchObject({ ok: true, bytesWritten: 32 * MIB });
     receiver.send("status");
     const status = await receiver.next<{ storedObjectCount: number }>();
@@ -138,9 +179,26 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
   it("serves two sender processes at once", async () => {
     const p = await ports();
     const receiver = await localReceiver(p, { buffer_size: 160 * MIB });
-    const a = runSender({ config: dict("sender", p), count: 16, size: 4 * MIB, batch: 4, prefix: "s1", seedBase: 100 });
-    const b = runSender({ config: dict("sender", p), count: 16, size: 4 * MIB, batch: 4, prefix: "s2", seedBase: 200 });
-    const [ra, rb] = await Promise.all([a.next<{ results: { ok: boolean }[] }>(), b.next<{ results: { ok: boolean }[] }>()]);
+    const a = runSender({
+      config: dict("sender", p),
+      count: 16,
+      size: 4 * MIB,
+      batch: 4,
+      prefix: "s1",
+      seedBase: 100,
+    });
+    const b = runSender({
+      config: dict("sender", p),
+      count: 16,
+      size: 4 * MIB,
+      batch: 4,
+      prefix: "s2",
+      seedBase: 200,
+    });
+    const [ra, rb] = await Promise.all([
+      a.next<{ results: { ok: boolean }[] }>(),
+      b.next<{ results: { ok: boolean }[] }>(),
+    ]);
     expect(ra.results.every((r) => r.ok)).toBe(true);
     expect(rb.results.every((r) => r.ok)).toBe(true);
     await expectChunks(receiver, "s1", 16, 4 * MIB, 100);

@@ -10,7 +10,7 @@ import { FrameType } from "../src/wire/frame.js";
 import { freePort, quietLogger, recordingLogger } from "./helpers.js";
 
 const MIB = 1024 * 1024;
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -31,7 +31,11 @@ async function tcpPorts(n = 1) {
   return { init, alloc };
 }
 
-function config(role: "sender" | "receiver", p: { init: number[]; alloc: number[] }, extra: Record<string, unknown> = {}) {
+function config(
+  role: "sender" | "receiver",
+  p: { init: number[]; alloc: number[] },
+  extra: Record<string, unknown> = {},
+) {
   return PdL2AdapterConfig.fromDict({
     role,
     peer_host: "127.0.0.1",
@@ -41,8 +45,15 @@ function config(role: "sender" | "receiver", p: { init: number[]; alloc: number[
   });
 }
 
-async function receiverOf(p: { init: number[]; alloc: number[] }, extra: Record<string, unknown> = {}, tpRank?: number) {
-  const r = (await createPdAdapter(config("receiver", p, extra), { logger: quietLogger, tpRank })) as PdReceiverAdapter;
+async function receiverOf(
+  p: { init: number[]; alloc: number[] },
+  extra: Record<string, unknown> = {},
+  tpRank?: number,
+) {
+  const r = (await createPdAdapter(config("receiver", p, extra), {
+    logger: quietLogger,
+    tpRank,
+  })) as PdReceiverAdapter;
   cleanups.push(() => r.close());
   return r;
 }
@@ -51,7 +62,10 @@ async function senderOf(
   extra: Record<string, unknown> = {},
   context: { tpRank?: number; logger?: typeof quietLogger } = {},
 ) {
-  const s = (await createPdAdapter(config("sender", p, extra), { logger: quietLogger, ...context })) as PdSenderAdapter;
+  const s = (await createPdAdapter(config("sender", p, extra), {
+    logger: quietLogger,
+    ...context,
+  })) as PdSenderAdapter;
   cleanups.push(() => s.close());
   return s;
 }
@@ -94,11 +108,18 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       const p = await ports();
       const receiver = await receiverOf(p, { ...extra, buffer_size: 2 * MIB, admission_timeout_ms: 50 });
       const sender = await senderOf(p, extra);
-      const result = await sender.store([key("a"), key("b"), key("c")], [chunk(MIB, 1), chunk(MIB, 2), chunk(MIB, 3)]);
+      const result = await sender.store(
+        [key("a"), key("b"), key("c")],
+        [chunk(MIB, 1), chunk(MIB, 2), chunk(MIB, 3)],
+      );
       expect(result.ok).toBe(false);
       expect(result.error?.code).toBe("TRANSFER_FAILED");
       expect(result.error?.message).toMatch(/refused slots/);
-      expect(receiver.status()).toMatchObject({ storedObjectCount: 0, stagingBytesUsed: 0, stagingBytesReserved: 0 });
+      expect(receiver.status()).toMatchObject({
+        storedObjectCount: 0,
+        stagingBytesUsed: 0,
+        stagingBytesReserved: 0,
+      });
       // A batch that fits still goes through on the same link.
       expect((await sender.store([key("d")], [chunk(MIB, 4)])).ok).toBe(true);
     });
@@ -185,7 +206,11 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       const p = await ports();
       await receiverOf(p, extra);
       const logger = recordingLogger();
-      const sender = await senderOf(p, { ...extra, proxy_host: "127.0.0.1", proxy_port: await freePort() }, { logger });
+      const sender = await senderOf(
+        p,
+        { ...extra, proxy_host: "127.0.0.1", proxy_port: await freePort() },
+        { logger },
+      );
       expect((await sender.store([key("a")], [chunk(10, 1)])).ok).toBe(true);
       await sender.flushProxyNotifications();
       expect(logger.warnings.some((w) => w.includes("proxy notification failed"))).toBe(true);
@@ -203,7 +228,9 @@ describe("pd creation checks", () => {
 
   it("rejects nixl backends other than tcp", async () => {
     const p = mockPorts();
-    const error = await createPdAdapter(config("sender", p, { nixl_backends: ["tcp", "ucx"] })).catch((e) => e);
+    const error = await createPdAdapter(config("sender", p, { nixl_backends: ["tcp", "ucx"] })).catch(
+      (e) => e,
+    );
     expect(isL2Error(error, "NOT_SUPPORTED")).toBe(true);
     expect(error.field).toBe("nixl_backends");
     expect(error.message).toMatch(/ucx/);
@@ -272,7 +299,7 @@ describe("pd failure handling over TCP", () => {
     const p = await tcpPorts();
     const receiver = await receiverOf(p);
     const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
-    cleanups.push(() => socket.destroy());
+    cleanups.push(() => void socket.destroy());
     const replies: Buffer[] = [];
     socket.on("data", (d: Buffer) => replies.push(d));
     const closed = new Promise((r) => socket.once("close", r));
@@ -323,7 +350,7 @@ async function attachRaw(p: { init: number[]; alloc: number[] }): Promise<Socket
   const hello = await readFrame(init);
   init.destroy();
   const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
-  cleanups.push(() => socket.destroy());
+  cleanups.push(() => void socket.destroy());
   socket.write(encodeControlFrame(FrameType.Attach, 0, { session: hello.session }));
   await readFrame(socket);
   return socket;

@@ -13,8 +13,8 @@ import {
   readOptionalString,
   readString,
 } from "../wire/codec.js";
-import { FrameReader } from "../wire/frame-reader.js";
 import { FrameType, MAX_KEYS_PER_BATCH } from "../wire/frame.js";
+import { FrameReader } from "../wire/frame-reader.js";
 
 export const PROTOCOL_VERSION = 1;
 /** How long a session ticket from the init port stays valid, and how long a peer may take to attach. */
@@ -75,18 +75,24 @@ export class ReceiverServer {
       const server = createServer({ noDelay: true }, (socket) => {
         this.#sockets.add(socket);
         socket.on("close", () => this.#sockets.delete(socket));
-        socket.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
+        socket.on("error", (error) =>
+          this.#options.logger.debug("peer socket error", { error: String(error) }),
+        );
         onSocket(socket);
       });
       server.maxConnections = MAX_CONNECTIONS;
       server.once("error", (error: NodeJS.ErrnoException) => {
         reject(
-          new L2Error("IO_FAILED", `receiver cannot listen on ${host}:${port} (${field}): ${error.code ?? error.message}`, {
-            adapterType: "pd",
-            field,
-            hint: "pick a free port or stop the process that holds it; check bind_host",
-            cause: error,
-          }),
+          new L2Error(
+            "IO_FAILED",
+            `receiver cannot listen on ${host}:${port} (${field}): ${error.code ?? error.message}`,
+            {
+              adapterType: "pd",
+              field,
+              hint: "pick a free port or stop the process that holds it; check bind_host",
+              cause: error,
+            },
+          ),
         );
       });
       server.listen({ host, port }, () => {
@@ -121,7 +127,8 @@ export class ReceiverServer {
           done = true;
           const body = parseJsonBody(raw);
           const version = readInteger(body, "version", 0, 0xffff);
-          if (version !== PROTOCOL_VERSION) return this.#refuse(socket, `unsupported protocol version ${version}`);
+          if (version !== PROTOCOL_VERSION)
+            return this.#refuse(socket, `unsupported protocol version ${version}`);
           if (!tokenAccepted(this.#options.authToken, readOptionalString(body, "token", 4096))) {
             return this.#refuse(socket, "auth_token mismatch");
           }

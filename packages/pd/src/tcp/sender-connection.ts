@@ -3,8 +3,8 @@ import { connect, type Socket } from "node:net";
 import { L2Error, type L2Logger, type ObjectKey } from "@x/l2-core";
 import type { ChannelTarget, SenderChannel } from "../sender-channel.js";
 import { encodeAllocRequest, encodeControlFrame, ProtocolError, parseJsonBody } from "../wire/codec.js";
-import { FrameReader } from "../wire/frame-reader.js";
 import { DATA_PREFIX_BYTES, FRAME_HEADER_BYTES, FrameType, writeFrameHeader } from "../wire/frame.js";
+import { FrameReader } from "../wire/frame-reader.js";
 import { PROTOCOL_VERSION } from "./receiver-server.js";
 
 type Reply = { type: FrameType; body: Record<string, unknown> };
@@ -34,7 +34,13 @@ function openControlSocket(
     const socket = connect({ host: target.host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new L2Error("TIMEOUT", `pd sender: no connection to ${target.host}:${port} within ${target.connectTimeoutMs} ms`, { adapterType: "pd" }));
+      reject(
+        new L2Error(
+          "TIMEOUT",
+          `pd sender: no connection to ${target.host}:${port} within ${target.connectTimeoutMs} ms`,
+          { adapterType: "pd" },
+        ),
+      );
     }, target.connectTimeoutMs);
     const reader = new FrameReader(
       {
@@ -87,19 +93,31 @@ async function handshake(target: ChannelTarget): Promise<string> {
   );
   const timer = setTimeout(() => {
     socket.destroy();
-    settle?.reject(new L2Error("TIMEOUT", `pd sender: handshake with ${target.host}:${target.initPort} timed out`, { adapterType: "pd" }));
+    settle?.reject(
+      new L2Error("TIMEOUT", `pd sender: handshake with ${target.host}:${target.initPort} timed out`, {
+        adapterType: "pd",
+      }),
+    );
   }, target.connectTimeoutMs);
   try {
     socket.write(
-      encodeControlFrame(FrameType.Hello, 0, { version: PROTOCOL_VERSION, sender_id: senderId, token: target.authToken }),
+      encodeControlFrame(FrameType.Hello, 0, {
+        version: PROTOCOL_VERSION,
+        sender_id: senderId,
+        token: target.authToken,
+      }),
     );
     const r = await reply;
     if (r.type === FrameType.Refused) {
-      throw new L2Error("TRANSFER_FAILED", `pd receiver ${target.host}:${target.initPort} refused the handshake: ${String(r.body.reason)}`, {
-        adapterType: "pd",
-        field: "auth_token",
-        hint: "use the same auth_token on sender and receiver",
-      });
+      throw new L2Error(
+        "TRANSFER_FAILED",
+        `pd receiver ${target.host}:${target.initPort} refused the handshake: ${String(r.body.reason)}`,
+        {
+          adapterType: "pd",
+          field: "auth_token",
+          hint: "use the same auth_token on sender and receiver",
+        },
+      );
     }
     if (r.type !== FrameType.HelloOk || typeof r.body.session !== "string") {
       throw transferError(target, "unexpected handshake reply");
@@ -146,16 +164,24 @@ export class TcpSenderConnection implements SenderChannel {
     );
     const timer = setTimeout(() => {
       socket.destroy();
-      attached?.reject(new L2Error("TIMEOUT", `pd sender: attach to ${target.host}:${target.allocPort} timed out`, { adapterType: "pd" }));
+      attached?.reject(
+        new L2Error("TIMEOUT", `pd sender: attach to ${target.host}:${target.allocPort} timed out`, {
+          adapterType: "pd",
+        }),
+      );
     }, target.connectTimeoutMs);
     try {
       socket.write(encodeControlFrame(FrameType.Attach, 0, { session: ticket, token: target.authToken }));
       const reply = await attachReply;
       if (reply.type !== FrameType.AttachOk) {
-        throw new L2Error("TRANSFER_FAILED", `pd receiver ${target.host}:${target.allocPort} refused the connection: ${String(reply.body.reason)}`, {
-          adapterType: "pd",
-          field: "auth_token",
-        });
+        throw new L2Error(
+          "TRANSFER_FAILED",
+          `pd receiver ${target.host}:${target.allocPort} refused the connection: ${String(reply.body.reason)}`,
+          {
+            adapterType: "pd",
+            field: "auth_token",
+          },
+        );
       }
     } catch (error) {
       socket.destroy();
@@ -171,7 +197,11 @@ export class TcpSenderConnection implements SenderChannel {
     return this.#lost === undefined && !this.#socket.destroyed;
   }
 
-  async sendBatch(reqId: string, keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<number> {
+  async sendBatch(
+    reqId: string,
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+  ): Promise<number> {
     if (this.#lost) throw this.#lost;
     const corr = this.#nextCorrelation;
     this.#nextCorrelation = this.#nextCorrelation >= 0xfffffff0 ? 1 : this.#nextCorrelation + 1;
@@ -201,7 +231,10 @@ export class TcpSenderConnection implements SenderChannel {
         throw transferError(this.#target, "malformed allocation reply");
       }
       if (slots.some((s) => s === -1)) {
-        throw transferError(this.#target, `receiver refused slots for ${keys.length} keys (staging buffer full or closing)`);
+        throw transferError(
+          this.#target,
+          `receiver refused slots for ${keys.length} keys (staging buffer full or closing)`,
+        );
       }
       const sends: number[] = [];
       slots.forEach((s, i) => {
@@ -224,7 +257,9 @@ export class TcpSenderConnection implements SenderChannel {
 
   cancel(reqId: string, keys: readonly ObjectKey[]): void {
     if (!this.usable) return;
-    this.#socket.write(encodeControlFrame(FrameType.Cancel, 0, { req_id: reqId, keys: keys.map((k) => k.toJSON()) }));
+    this.#socket.write(
+      encodeControlFrame(FrameType.Cancel, 0, { req_id: reqId, keys: keys.map((k) => k.toJSON()) }),
+    );
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { type EncodedObjectKey, ObjectKey } from "@x/l2-core";
-import { FrameType, FRAME_HEADER_BYTES, MAX_KEYS_PER_BATCH, writeFrameHeader } from "./frame.js";
+import { FRAME_HEADER_BYTES, FrameType, MAX_KEYS_PER_BATCH, writeFrameHeader } from "./frame.js";
 
 /** A malformed frame: the connection that sent it is closed, nothing else is affected. */
 export class ProtocolError extends Error {

@@ -16,7 +16,7 @@ export interface FrameReaderLimits {
   maxDataPayload: number;
 }
 
-const enum State {
+enum State {
   Header = 0,
   Control = 1,
   DataPrefix = 2,
@@ -128,7 +128,9 @@ export class FrameReader {
       throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${MAX_CONTROL_BODY}`);
     }
     if (this.#control.length < this.#bodyLength) {
-      this.#control = Buffer.allocUnsafe(Math.min(MAX_CONTROL_BODY, Math.max(this.#bodyLength, this.#control.length * 2)));
+      this.#control = Buffer.allocUnsafe(
+        Math.min(MAX_CONTROL_BODY, Math.max(this.#bodyLength, this.#control.length * 2)),
+      );
     }
     this.#state = State.Control;
     if (this.#bodyLength === 0) this.#finishControl();
