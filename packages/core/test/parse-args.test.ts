@@ -3,9 +3,14 @@ import {
   createL2AdapterRegistry,
   defineL2AdapterConfig,
   defineL2AdapterType,
+  describeL2AdapterType,
+  getL2AdapterType,
   isL2Error,
   type L2Error,
   type L2ErrorCode,
+  listL2AdapterTypes,
+  parseL2AdapterArgs,
+  parseL2AdapterConfig,
   silentLogger,
   z,
 } from "../src/index.js";
@@ -137,5 +142,19 @@ describe("parseL2AdapterArgs", () => {
     expect(await registry.describe("disk")).toBe(DiskConfig.help());
     const config = await registry.parseConfig({ type: "disk", base_path: "/z" });
     expect(config.toDict()).toEqual({ type: "disk", base_path: "/z", persist_enabled: true, shared: false });
+  });
+});
+
+describe("the process-wide registry functions", () => {
+  it("list, describe, get and parse through the default registry (plugin is always there)", async () => {
+    expect((await listL2AdapterTypes()).map((t) => t.type)).toContain("plugin");
+    expect(await describeL2AdapterType("plugin")).toContain("- module_path (string, required)");
+    expect((await getL2AdapterType("plugin")).type).toBe("plugin");
+    expect(await parseL2AdapterArgs([])).toEqual([]);
+    await expect(parseL2AdapterConfig({ type: "plugin" })).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      field: "module_path",
+    });
+    await expect(parseL2AdapterArgs(["{}"])).rejects.toMatchObject({ code: "CONFIG_INVALID", position: 1 });
   });
 });
