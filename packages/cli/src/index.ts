@@ -1,1 +1,21 @@
-export {};
+export { adapterKind, type BaselineFigures, type BaselineRatios, baselineRatios } from "./bench/baseline.js";
+export { type BenchOptions, DEFAULT_BENCH_OPTIONS } from "./bench/bench-options.js";
+export { DEFAULT_FS_CONFIG, DEFAULT_MOCK_CONFIG } from "./bench/default-adapter.js";
+export type { BenchOperation, OpSummary } from "./bench/op-stats.js";
+export {
+  createPatternScratch,
+  fillPattern,
+  PATTERN_PERIOD,
+  patternSeed,
+  verifyPattern,
+} from "./bench/pattern.js";
+export type { BenchReport } from "./bench/report.js";
+export {
+  type AdapterBenchResult,
+  allocateBenchBuffers,
+  runAdapterBench,
+} from "./bench/run-adapter-bench.js";
+export { formatSize, parseSize } from "./bench/size.js";
+export { buildProgram, runCli } from "./cli.js";
+export { createCliRegistry } from "./cli-registry.js";
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";

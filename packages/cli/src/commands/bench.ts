@@ -1,0 +1,126 @@
+import { createConsoleLogger, type L2Adapter, L2Error } from "@x/l2-core";
+import { adapterKind, baselineDir, baselineRatios, measureBaselines } from "../bench/baseline.js";
+import { type BenchOptions, MAX_BENCH_MEMORY_BYTES } from "../bench/bench-options.js";
+import { type ChosenConfig, chooseDefaultConfig } from "../bench/default-adapter.js";
+import { createProgressHooks } from "../bench/progress.js";
+import { type BenchReport, formatBenchReport, optionsJson } from "../bench/report.js";
+import { allocateBenchBuffers, runAdapterBench } from "../bench/run-adapter-bench.js";
+import { formatSize } from "../bench/size.js";
+import type { CliRegistry } from "../cli-registry.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { formatError } from "../format-error.js";
+
+export interface BenchCommandOptions extends BenchOptions {
+  l2Adapter: string[];
+  json: boolean;
+  baseline: boolean;
+}
+
+async function chooseConfig(cli: CliRegistry, adapters: readonly string[]): Promise<ChosenConfig> {
+  if (adapters.length === 0) return chooseDefaultConfig(cli.registry);
+  if (adapters.length > 1) {
+    throw new L2Error(
+      "ARGUMENT_INVALID",
+      `x-l2 bench measures one adapter at a time; got ${adapters.length} --l2-adapter options (run it once per adapter)`,
+      { field: "--l2-adapter" },
+    );
+  }
+  const [config] = await cli.registry.parseArgs(adapters);
+  return { config: config!, source: "argument" };
+}
+
+/**
+ * `x-l2 bench`: store/lookup/load/delete rounds against one adapter, byte verification, optional
+ * same-run machine baselines. Exit 0 when every operation did what it should, 1 when not, 2 when the
+ * command line or config was wrong.
+ */
+export async function benchCommand(cli: CliRegistry, options: BenchCommandOptions): Promise<number> {
+  const memory = 2 * options.numKeys * options.chunkSize;
+  if (memory > MAX_BENCH_MEMORY_BYTES) {
+    process.stderr.write(
+      formatError(
+        new L2Error(
+          "ARGUMENT_INVALID",
+          `--num-keys x --chunk-size needs ${formatSize(memory)} of buffers (one source and one target per key), more than the ${formatSize(MAX_BENCH_MEMORY_BYTES)} limit; lower --num-keys or --chunk-size`,
+          { field: "--num-keys" },
+        ),
+      ),
+    );
+    return EXIT_USAGE;
+  }
+  let chosen: ChosenConfig;
+  try {
+    chosen = await chooseConfig(cli, options.l2Adapter);
+  } catch (error) {
+    process.stderr.write(formatError(error));
+    return EXIT_USAGE;
+  }
+  const configDict = chosen.config.toDict();
+  const say = (line: string) => {
+    if (!options.json) process.stderr.write(`${line}\n`);
+  };
+  if (chosen.fallbackReason) say(`x-l2 bench: ${chosen.fallbackReason}; using the mock adapter`);
+  say(`x-l2 bench: adapter ${chosen.config.type} ${JSON.stringify(configDict)}`);
+
+  let adapter: L2Adapter;
+  try {
+    adapter = await cli.registry.create(chosen.config, { logger: createConsoleLogger(chosen.config.type) });
+  } catch (error) {
+    process.stderr.write(formatError(error));
+    return EXIT_FAILURE;
+  }
+  const buffers = allocateBenchBuffers(options.numKeys, options.chunkSize);
+  const progress = createProgressHooks(!options.json);
+  let result: Awaited<ReturnType<typeof runAdapterBench>>;
+  try {
+    result = await runAdapterBench(adapter, options, buffers, progress.hooks);
+  } catch (error) {
+    progress.stop();
+    process.stderr.write(formatError(error));
+    await adapter.close().catch(() => {});
+    return EXIT_FAILURE;
+  }
+  progress.stop();
+  await adapter.close();
+
+  let baseline: BenchReport["baseline"] = null;
+  if (options.baseline) {
+    say("x-l2 bench: measuring machine baselines (memcpy, file, loopback tcp)...");
+    try {
+      const figures = await measureBaselines(
+        options,
+        baselineDir(configDict),
+        buffers.sources,
+        buffers.targets,
+      );
+      const ratios = baselineRatios(
+        adapterKind(configDict),
+        figures,
+        result.operations.store.gb_per_s,
+        result.operations.load.gb_per_s,
+      );
+      baseline = { ...figures, ratios };
+    } catch (error) {
+      process.stderr.write(formatError(error));
+      return EXIT_FAILURE;
+    }
+  }
+
+  const report: BenchReport = {
+    adapter: {
+      type: chosen.config.type,
+      config: configDict,
+      source: chosen.source,
+      fallback_reason: chosen.fallbackReason ?? null,
+    },
+    options: optionsJson(options),
+    operations: result.operations,
+    lookup: result.lookup,
+    problems: result.problems,
+    verification: result.verification,
+    baseline,
+    ok: result.ok,
+  };
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchReport(report));
+  return result.ok ? EXIT_OK : EXIT_FAILURE;
+}
