@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Benchmark of @x/l2-fs against baselines measured in the same run (not part of the test run).
-//   node packages/fs/bench/fs-bench.mjs [--runs 3] [--sizes 64k,1m,4m,16m] [--quick]
+//   node packages/fs/bench/fs-bench.mjs [--runs 5] [--sizes 64k,1m,4m,16m] [--quick]
 // For each chunk size and 1 / 4 operations in flight it measures, as GB/s medians of `runs` runs:
 //   store        adapter.store (one key per call)       vs raw open+write+close+rename to a fresh file
 //   store sync   adapter with sync_writes               vs raw with fdatasync before the rename
@@ -23,7 +23,7 @@ const arg = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const quick = args.includes("--quick");
-const RUNS = Number(arg("runs", quick ? "1" : "3"));
+const RUNS = Number(arg("runs", quick ? "1" : "5"));
 const parseSize = (s) =>
   Number.parseInt(s, 10) * (s.endsWith("m") ? 1024 * 1024 : s.endsWith("k") ? 1024 : 1);
 const SIZES = arg("sizes", "64k,1m,4m,16m").split(",").map(parseSize);

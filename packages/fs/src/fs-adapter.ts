@@ -196,6 +196,7 @@ export class FsL2Adapter extends L2AdapterBase {
       syncWrites: this.config.syncWrites,
       logger: this.logger,
       linkUnsupported: this.#linkUnsupported,
+      syncMetadata: !this.config.shared,
     };
   }
 

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 
 /**
@@ -15,6 +16,9 @@ export interface FsOps {
   chmod: typeof fsp.chmod;
   realpath: typeof fsp.realpath;
   statfs: typeof fsp.statfs;
+  /** Synchronous metadata calls, used on local file systems where they cost less than a thread-pool hop. */
+  linkSync: typeof fs.linkSync;
+  unlinkSync: typeof fs.unlinkSync;
 }
 
 export const nodeFsOps: FsOps = {
@@ -28,6 +32,8 @@ export const nodeFsOps: FsOps = {
   chmod: fsp.chmod,
   realpath: fsp.realpath,
   statfs: fsp.statfs,
+  linkSync: fs.linkSync,
+  unlinkSync: fs.unlinkSync,
 };
 
 /** The errno code of a Node system error, or undefined. */

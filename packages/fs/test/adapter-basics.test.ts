@@ -199,16 +199,22 @@ describe("fs adapter: store, lookup, load, delete", () => {
     await a.close();
   });
 
-  it("concurrent stores of one key in one process leave exactly one file and no temp files", async () => {
-    const a = await open(dir.path);
-    const variants = Array.from({ length: 16 }, (_, i) => chunk(50_000, i + 1));
-    const results = await Promise.all(variants.map((v) => a.store([key(1)], [v])));
-    expect(results.every((r) => r.ok)).toBe(true);
-    expect(results.filter((r) => r.bytesWritten === 50_000)).toHaveLength(1);
-    expect(await readdir(dir.path)).toEqual([encodeFsKey(key(1))]);
-    const onDisk = await readFile(join(dir.path, encodeFsKey(key(1))));
-    expect(variants.some((v) => v.equals(onDisk))).toBe(true);
-    expect(a.usage().totalBytesUsed).toBe(50_000);
-    await a.close();
-  });
+  it.each([
+    [false, "local: link/unlink run synchronously"],
+    [true, "shared: every metadata call is async"],
+  ])(
+    "concurrent stores of one key leave exactly one file and no temp files (shared=%s, %s)",
+    async (shared) => {
+      const a = await open(dir.path, { shared });
+      const variants = Array.from({ length: 16 }, (_, i) => chunk(50_000, i + 1));
+      const results = await Promise.all(variants.map((v) => a.store([key(1)], [v])));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(results.filter((r) => r.bytesWritten === 50_000)).toHaveLength(1);
+      expect(await readdir(dir.path)).toEqual([encodeFsKey(key(1))]);
+      const onDisk = await readFile(join(dir.path, encodeFsKey(key(1))));
+      expect(variants.some((v) => v.equals(onDisk))).toBe(true);
+      expect(a.usage().totalBytesUsed).toBe(50_000);
+      await a.close();
+    },
+  );
 });

@@ -113,12 +113,12 @@ describe("full disk", () => {
     let failed = false;
     const ops: FsOps = {
       ...nodeFsOps,
-      link: async (from, to) => {
+      linkSync: (from, to) => {
         if (!failed && String(to).includes("00000002")) {
           failed = true;
           throw Object.assign(new Error("EIO: i/o error, link"), { code: "EIO" });
         }
-        return nodeFsOps.link(from, to);
+        return nodeFsOps.linkSync(from, to);
       },
     };
     const a = await open(dir.path, {}, { fsOps: ops });
