@@ -1,0 +1,278 @@
+import { readdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, runCli, type TestApp } from "./run-cli.js";
+
+let app: TestApp;
+let bare: TestApp;
+
+beforeAll(async () => {
+  app = await createTestApp({ withMock: true, withAdapters: true });
+  bare = await createTestApp({ withMock: false, withAdapters: false });
+});
+afterAll(async () => {
+  await app.remove();
+  await bare.remove();
+});
+
+// 24 keys in batches of 5 = 4 full batches and one of 4; 2 rounds.
+const SMALL = [
+  "--num-keys",
+  "24",
+  "--chunk-size",
+  "64KiB",
+  "--batch",
+  "5",
+  "--in-flight",
+  "3",
+  "--rounds",
+  "2",
+];
+const LMCACHE_MOCK =
+  '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":10,"eviction":{"eviction_policy":"LRU"}}';
+
+interface Report {
+  adapter: { type: string; config: Record<string, unknown>; source: string; fallback_reason: string | null };
+  options: Record<string, unknown>;
+  operations: Record<
+    string,
+    { calls: number; keys: number; bytes: number; gb_per_s: number | null; p50_ms: number; p99_ms: number }
+  >;
+  lookup: { keys_asked: number; hits_expected: number; hits: number };
+  problems: Record<string, number>;
+  verification: {
+    enabled: boolean;
+    checked_keys: number;
+    bytes_verified: number;
+    mismatched_keys: number;
+    missed_keys: number;
+    ok: boolean;
+  };
+  baseline: null | {
+    memcpy_gb_per_s: number;
+    file_write_rename_gb_per_s: number;
+    file_read_gb_per_s: number;
+    tcp_put_gb_per_s: number;
+    tcp_get_gb_per_s: number;
+    file_dir: string;
+    ratios: {
+      kind: string;
+      store: { baseline: string; baseline_gb_per_s: number; ratio: number };
+      load: { baseline: string; baseline_gb_per_s: number; ratio: number };
+    };
+  };
+  ok: boolean;
+}
+
+describe("x-l2 bench", () => {
+  it("an LMCache-style mock config: counts, hits and every byte verified", async () => {
+    const run = await runCli([
+      "bench",
+      "--l2-adapter",
+      LMCACHE_MOCK,
+      ...SMALL,
+      "--lookup-max-hit-rate",
+      "0.4",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.ok).toBe(true);
+    expect(report.adapter).toMatchObject({ type: "mock", source: "argument", fallback_reason: null });
+    expect(report.adapter.config.eviction).toMatchObject({ eviction_policy: "LRU" });
+    expect(report.options).toMatchObject({
+      num_keys: 24,
+      chunk_size: 65536,
+      batch: 5,
+      in_flight: 3,
+      rounds: 2,
+    });
+    for (const op of ["store", "lookup", "load", "delete"]) {
+      expect(report.operations[op]).toMatchObject({ calls: 10, keys: 48 });
+      expect(report.operations[op]!.p99_ms).toBeGreaterThanOrEqual(report.operations[op]!.p50_ms);
+    }
+    expect(report.operations.store!.bytes).toBe(48 * 65536);
+    expect(report.operations.load!.bytes).toBe(48 * 65536);
+    expect(report.operations.store!.gb_per_s).toBeGreaterThan(0);
+    expect(report.operations.lookup!.gb_per_s).toBeNull();
+    // floor(5 * 0.4) = 2 hits in each of 4 full batches, floor(4 * 0.4) = 1 in the last: 9 per round.
+    expect(report.lookup).toEqual({ keys_asked: 48, hits_expected: 18, hits: 18 });
+    expect(report.verification).toEqual({
+      enabled: true,
+      checked_keys: 48,
+      bytes_verified: 48 * 65536,
+      mismatched_keys: 0,
+      missed_keys: 0,
+      ok: true,
+    });
+    expect(Object.values(report.problems).every((count) => count === 0)).toBe(true);
+    expect(report.baseline).toBeNull();
+  });
+
+  it("--no-verify skips the byte check but still counts loads", async () => {
+    const run = await runCli([
+      "bench",
+      "--l2-adapter",
+      '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":10}',
+      ...SMALL,
+      "--no-verify",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.verification).toMatchObject({
+      enabled: false,
+      checked_keys: 0,
+      bytes_verified: 0,
+      ok: true,
+    });
+    expect(report.operations.load!.bytes).toBe(48 * 65536);
+  });
+
+  it("a corrupting adapter fails verification: every key reported, exit 1", async () => {
+    const run = await runCli(
+      [
+        "bench",
+        "--l2-adapter",
+        '{"type":"corrupt","max_size_gb":1,"mock_bandwidth_gb":10}',
+        ...SMALL,
+        "--json",
+      ],
+      { cwd: app.dir },
+    );
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.adapter.type).toBe("corrupt");
+    expect(report.ok).toBe(false);
+    expect(report.verification).toMatchObject({
+      ok: false,
+      checked_keys: 48,
+      mismatched_keys: 48,
+      bytes_verified: 0,
+    });
+  });
+
+  it("the text report says FAILED for the corrupting adapter", async () => {
+    const run = await runCli(
+      ["bench", "--l2-adapter", '{"type":"corrupt","max_size_gb":1,"mock_bandwidth_gb":10}', ...SMALL],
+      { cwd: app.dir },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("verification: FAILED");
+    expect(run.stdout).toContain("48 corrupted");
+    expect(run.stdout).toMatch(/result: FAILED\n$/);
+  });
+
+  it("a store that does not fit (mock full) fails the run", async () => {
+    // 24 x 64 KiB = 1.5 MiB does not fit in 1 MiB.
+    const run = await runCli(
+      [
+        "bench",
+        "--l2-adapter",
+        `{"type":"mock","max_size_gb":${1 / 1024},"mock_bandwidth_gb":10}`,
+        ...SMALL,
+        "--json",
+      ],
+      {},
+    );
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.problems.failed_stores).toBeGreaterThan(0);
+    expect(report.verification.missed_keys).toBeGreaterThan(0);
+  });
+
+  it("without --l2-adapter and without the fs adapter it falls back to the mock and says why", async () => {
+    const run = await runCli(["bench", ...SMALL, "--json"], { cwd: bare.dir });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.adapter).toMatchObject({ type: "mock", source: "default" });
+    expect(report.adapter.config).toMatchObject({ max_size_gb: 4, mock_bandwidth_gb: 100 });
+    expect(report.adapter.fallback_reason).toContain("ADAPTER_NOT_INSTALLED");
+    expect(report.verification.ok).toBe(true);
+  });
+
+  it("the text report names the adapter, the fallback and the summary table", async () => {
+    const run = await runCli(["bench", ...SMALL], { cwd: bare.dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("(embedded default)");
+    expect(run.stdout).toContain("using the mock adapter: fs adapter not available");
+    expect(run.stdout).toMatch(/^op\s+calls\s+keys\s+GB\/s\s+calls\/s\s+keys\/s\s+p50 ms\s+p99 ms$/m);
+    expect(run.stdout).toMatch(/^store\s+10\s+48\s/m);
+    expect(run.stdout).toContain("verification: ok: 48/48 keys intact");
+    // stderr is not a terminal here: no progress bar.
+    expect(run.stderr).not.toContain("[");
+  });
+
+  it("--baseline measures memcpy, file and loopback TCP in the same run and gives memory ratios", async () => {
+    const before = new Set((await readdir(tmpdir())).filter((name) => name.startsWith(".x-l2-baseline-")));
+    const run = await runCli([
+      "bench",
+      "--l2-adapter",
+      '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":100}',
+      "--num-keys",
+      "32",
+      "--chunk-size",
+      "256KiB",
+      "--batch",
+      "4",
+      "--in-flight",
+      "2",
+      "--rounds",
+      "2",
+      "--baseline",
+      "--json",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as Report;
+    const b = report.baseline!;
+    for (const figure of [
+      b.memcpy_gb_per_s,
+      b.file_write_rename_gb_per_s,
+      b.file_read_gb_per_s,
+      b.tcp_put_gb_per_s,
+      b.tcp_get_gb_per_s,
+    ]) {
+      expect(figure).toBeGreaterThan(0);
+    }
+    expect(b.ratios.kind).toBe("memory");
+    expect(b.ratios.store.baseline).toBe("memcpy into reused buffer");
+    expect(b.ratios.store.ratio).toBeCloseTo(report.operations.store!.gb_per_s! / b.memcpy_gb_per_s, 6);
+    expect(b.ratios.load.ratio).toBeCloseTo(report.operations.load!.gb_per_s! / b.memcpy_gb_per_s, 6);
+    // The file baseline cleans up after itself.
+    const after = (await readdir(tmpdir())).filter(
+      (name) => name.startsWith(".x-l2-baseline-") && !before.has(name),
+    );
+    expect(after).toEqual([]);
+  });
+
+  it("config errors exit 2 with the help; two adapters are refused", async () => {
+    const bad = await runCli([
+      "bench",
+      "--l2-adapter",
+      '{"type":"mock","max_size_gb":"big","mock_bandwidth_gb":1}',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('field "max_size_gb"');
+    expect(bad.stderr).toContain("Fields:");
+    const json = await runCli(["bench", "--l2-adapter", "not json"]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain("invalid JSON");
+    const two = await runCli([
+      "bench",
+      "--l2-adapter",
+      '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":1}',
+      "--l2-adapter",
+      '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":1}',
+    ]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain("one adapter at a time");
+  });
+
+  it("refuses sizes whose buffers would not fit the memory limit", async () => {
+    const run = await runCli(["bench", "--num-keys", "100000", "--chunk-size", "1MiB"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error [ARGUMENT_INVALID]");
+    expect(run.stderr).toContain("lower --num-keys or --chunk-size");
+  });
+});
