@@ -38,6 +38,8 @@ interface PendingBatch {
 export interface CommittedObject {
   readonly key: ObjectKey;
   readonly region: StagingRegion;
+  /** The request that stored it ("" for the receiver's own store); a cancel only drops its own keys. */
+  readonly reqId: string;
 }
 
 export interface BatchOutcome {
@@ -194,10 +196,13 @@ export class ReceiverState {
     return { correlationId: batch.correlationId, outcome: this.#commit(batch) };
   }
 
-  /** A sender's cancel: pending batches of `reqId` roll back, listed unlocked keys are dropped. */
+  /**
+   * A sender's cancel: pending batches of `reqId` roll back, and listed unlocked keys that this request
+   * stored are dropped (keys stored earlier by other requests stay).
+   */
   cancel(session: ReceiverSession, reqId: string, keys: readonly ObjectKey[]): void {
     for (const batch of [...session.batches.values()]) if (batch.reqId === reqId) this.#rollback(batch);
-    this.delete(keys);
+    this.delete(keys.filter((k) => this.committed.get(k.id)?.reqId === reqId));
   }
 
   /** Adds local objects (the receiver's own `store`): copies into staging, then commits. */
@@ -219,7 +224,7 @@ export class ReceiverState {
         return;
       }
       region.bytes.set(objects[i]!);
-      this.committed.set(key.id, { key, region });
+      this.committed.set(key.id, { key, region, reqId: "" });
       storedKeys.push(key);
       sizes.push(region.length);
     });
@@ -261,7 +266,7 @@ export class ReceiverState {
         this.staging.free(slot.region);
         continue;
       }
-      this.committed.set(slot.key.id, { key: slot.key, region: slot.region });
+      this.committed.set(slot.key.id, { key: slot.key, region: slot.region, reqId: batch.reqId });
       storedKeys.push(slot.key);
       sizes.push(slot.region.length);
     }

@@ -15,6 +15,30 @@ import { checkRank, rankOfKey } from "./rank.js";
 import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
 import { TcpSenderConnection } from "./tcp/sender-connection.js";
 
+/**
+ * A large batch goes out as sub-batches of about this many bytes, all in flight at once on the same
+ * connection: the slot request of one overlaps the data of the previous, which hides the allocation round
+ * trip. The store still succeeds only when every sub-batch was confirmed, and a failure cancels them all.
+ */
+export const SUB_BATCH_BYTES = 8 * 1024 * 1024;
+
+function splitIntoSubBatches(indices: readonly number[], objects: readonly Uint8Array[]): number[][] {
+  const parts: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const i of indices) {
+    current.push(i);
+    bytes += objects[i]!.byteLength;
+    if (bytes >= SUB_BATCH_BYTES) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}
+
 export interface RequestBatchOptions {
   /** The engine's request id; every batch of one request shares it. */
   requestId: string;
@@ -102,14 +126,16 @@ export class PdSenderAdapter extends L2AdapterBase {
       return { ok: false, bytesWritten: 0, error: error as L2Error };
     }
     const results = await Promise.allSettled(
-      [...groups].map(async ([rank, indices]) => {
-        const channel = await this.#channel(rank);
-        return channel.sendBatch(
-          reqId,
-          indices.map((i) => keys[i]!),
-          indices.map((i) => objects[i]!),
-        );
-      }),
+      [...groups].flatMap(([rank, indices]) =>
+        splitIntoSubBatches(indices, objects).map(async (part) => {
+          const channel = await this.#channel(rank);
+          return channel.sendBatch(
+            reqId,
+            part.map((i) => keys[i]!),
+            part.map((i) => objects[i]!),
+          );
+        }),
+      ),
     );
     const failure = results.find((r) => r.status === "rejected");
     const bytesWritten = results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);

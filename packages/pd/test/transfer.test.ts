@@ -155,6 +155,27 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       expect(receiver.status().stagingBytesUsed).toBe(0);
     });
 
+    it("a large store goes out in sub-batches; if one fails, none of its keys stay, earlier keys do", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: 20 * MIB, admission_timeout_ms: 50 });
+      const sender = await senderOf(p, extra);
+      expect((await sender.store([key("old")], [chunk(MIB, 1)])).ok).toBe(true);
+      const big = [0, 1, 2].map((i) => chunk(8 * MIB, 10 + i));
+      const failed = await sender.store(
+        [key("old"), key("big0"), key("big1"), key("big2")],
+        [chunk(MIB, 1), ...big],
+      );
+      expect(failed.ok).toBe(false);
+      await until(() => receiver.status().storedObjectCount === 1);
+      expect(
+        (await receiver.lookupAndLock([key("old"), key("big0"), key("big1"), key("big2")])).toString(),
+      ).toBe("1000");
+      expect(receiver.status()).toMatchObject({ stagingBytesUsed: MIB, stagingBytesReserved: 0 });
+      // Two sub-batches that fit: both confirmed, all bytes counted once.
+      const ok = await sender.store([key("big0"), key("big1")], big.slice(0, 2));
+      expect(ok).toEqual({ ok: true, bytesWritten: 16 * MIB });
+    });
+
     it("sends each key to the receiver of its rank, or of the context's tpRank", async () => {
       const p = await ports(2);
       const r0 = await receiverOf(p, extra, 0);
