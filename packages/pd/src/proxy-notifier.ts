@@ -34,7 +34,10 @@ export class ProxyNotifier {
   #send(reqId: string): Promise<boolean> {
     return new Promise((resolve) => {
       const socket = connect({ host: this.#host, port: this.#port });
+      let settled = false;
       const fail = (reason: string) => {
+        if (settled) return;
+        settled = true;
         this.#logger.warn("proxy notification failed (the store itself succeeded)", {
           proxy: `${this.#host}:${this.#port}`,
           reqId,
@@ -47,6 +50,7 @@ export class ProxyNotifier {
       socket.once("error", (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
       socket.once("connect", () => {
         socket.end(`${JSON.stringify({ type: "pd_request_done", req_id: reqId })}\n`, () => {
+          settled = true;
           socket.destroy();
           resolve(true);
         });
