@@ -205,11 +205,19 @@ export class FsL2Adapter extends L2AdapterBase {
   protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
     await this.ready;
     const ctx = this.#publishContext();
-    const outcomes = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
-      this.#storeOne(ctx, key, objects[i]!).catch(
-        (error: unknown): StoreOutcome => ({ kind: "failed", key, error }),
-      ),
-    );
+    // The batch's keys are locked while it runs, so a delete of this adapter (or its eviction controller)
+    // cannot remove a key this store is about to report as present.
+    for (const key of keys) this.#locks.lock(key);
+    let outcomes: StoreOutcome[];
+    try {
+      outcomes = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
+        this.#storeOne(ctx, key, objects[i]!).catch(
+          (error: unknown): StoreOutcome => ({ kind: "failed", key, error }),
+        ),
+      );
+    } finally {
+      for (const key of keys) this.#locks.unlock(key);
+    }
     const counted: ObjectKey[] = [];
     const sizes: number[] = [];
     let bytesWritten = 0;
