@@ -1,4 +1,13 @@
-export { adapterKind, type BaselineFigures, type BaselineRatios, baselineRatios } from "./bench/baseline.js";
+export {
+  adapterKind,
+  type BaselineFigures,
+  type BaselineRatios,
+  baselineRatios,
+  measureBaselines,
+} from "./bench/baseline.js";
+export { measureFileRoundTrip } from "./bench/baseline-file.js";
+export { measureMemcpy } from "./bench/baseline-memcpy.js";
+export { LoopbackPeer } from "./bench/baseline-tcp.js";
 export { type BenchOptions, DEFAULT_BENCH_OPTIONS } from "./bench/bench-options.js";
 export { DEFAULT_FS_CONFIG, DEFAULT_MOCK_CONFIG } from "./bench/default-adapter.js";
 export type { BenchOperation, OpSummary } from "./bench/op-stats.js";

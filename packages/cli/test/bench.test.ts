@@ -1,5 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, runCli, type TestApp } from "./run-cli.js";
 
@@ -244,6 +245,48 @@ describe("x-l2 bench", () => {
       (name) => name.startsWith(".x-l2-baseline-") && !before.has(name),
     );
     expect(after).toEqual([]);
+  });
+
+  it("--baseline for an adapter with a base_path uses files in that directory and cleans up", async () => {
+    const base = await mkdtemp(join(tmpdir(), "x-l2-cli-base-"));
+    try {
+      const run = await runCli(
+        [
+          "bench",
+          "--l2-adapter",
+          JSON.stringify({ type: "pathmock", base_path: base }),
+          "--num-keys",
+          "16",
+          "--chunk-size",
+          "128KiB",
+          "--batch",
+          "4",
+          "--in-flight",
+          "2",
+          "--rounds",
+          "1",
+          "--baseline",
+          "--json",
+        ],
+        { cwd: app.dir },
+      );
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as Report;
+      const b = report.baseline!;
+      expect(b.file_dir.startsWith(join(base, ".x-l2-baseline-"))).toBe(true);
+      expect(b.ratios.kind).toBe("file");
+      expect(b.ratios.store).toMatchObject({
+        baseline: "file write tmp + rename",
+        baseline_gb_per_s: b.file_write_rename_gb_per_s,
+      });
+      expect(b.ratios.load).toMatchObject({
+        baseline: "file read into reused buffer",
+        baseline_gb_per_s: b.file_read_gb_per_s,
+      });
+      expect(await readdir(base)).toEqual([]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 
   it("config errors exit 2 with the help; two adapters are refused", async () => {

@@ -76,6 +76,23 @@ export default defineL2AdapterType({
 });
 `;
 
+/** A test-only adapter with a base_path (kept in memory): lets bench treat it as a file adapter. */
+const PATH_ADAPTER = `
+import { defineL2AdapterConfig, defineL2AdapterType, z } from "@x/l2-core";
+import { MockL2Adapter } from "@x/l2-mock";
+
+class PathConfig extends defineL2AdapterConfig(
+  "pathmock",
+  z.object({ base_path: z.string().min(1) }),
+  { summary: "test-only: a mock adapter configured with a base_path", example: { base_path: "/tmp/x" } },
+) {}
+
+export default defineL2AdapterType({
+  configClass: PathConfig,
+  create: (config, context) => new MockL2Adapter({ maxSizeGb: 1, mockBandwidthGb: 100 }, context),
+});
+`;
+
 export interface TestApp {
   dir: string;
   remove(): Promise<void>;
@@ -116,6 +133,17 @@ export async function createTestApp(options: { withMock: boolean; withAdapters: 
       }),
       "index.js": "export default {};\n",
     });
+    await writePackage(dir, "path-adapter", {
+      "package.json": JSON.stringify({
+        name: "path-adapter",
+        version: "1.0.0",
+        type: "module",
+        exports: { "./adapter": "./index.js", "./package.json": "./package.json" },
+        "x-l2": { contract: 1, adapters: { pathmock: "./adapter" } },
+      }),
+      "index.js": PATH_ADAPTER,
+    });
+    dependencies["path-adapter"] = "^1.0.0";
     dependencies["corrupt-adapter"] = "^3.1.4";
     dependencies["future-adapter"] = "^9.0.0";
   }

@@ -28,7 +28,7 @@ describe("x-l2 types", () => {
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as Row[];
     const byType = new Map(rows.map((row) => [row.type, row]));
-    expect([...byType.keys()].sort()).toEqual(["corrupt", "future", "mock", "plugin"]);
+    expect([...byType.keys()].sort()).toEqual(["corrupt", "future", "mock", "pathmock", "plugin"]);
     expect(byType.get("corrupt")).toMatchObject({
       source: "package",
       package: "corrupt-adapter",

@@ -4,6 +4,8 @@ import { connect, type Socket } from "node:net";
 import { gbPerSecond } from "./stats.js";
 import { FrameReader, frameHeader, OP_ACK, OP_GET, OP_PUT } from "./tcp-frames.js";
 
+const READ_BUFFER_BYTES = 4 * 1024 * 1024;
+
 interface Pending {
   target: Buffer | null;
   resolve: () => void;
@@ -15,8 +17,10 @@ class LoopbackConnection {
   readonly #pending: Pending[] = [];
   #failure: Error | undefined;
 
+  readonly reader: FrameReader;
+
   constructor(readonly socket: Socket) {
-    const reader = new FrameReader(
+    this.reader = new FrameReader(
       (op, length) => {
         const head = this.#pending[0];
         if (!head) throw new Error("unexpected frame from the peer");
@@ -29,15 +33,17 @@ class LoopbackConnection {
       },
       () => this.#pending.shift()?.resolve(),
     );
-    socket.on("data", (chunk) => {
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        this.#fail(error as Error);
-      }
-    });
     socket.on("error", (error) => this.#fail(error));
     socket.on("close", () => this.#fail(new Error("the loopback peer closed the connection")));
+  }
+
+  /** Bytes read into the socket's static read buffer (onread): parsed and copied once into targets. */
+  onRead(chunk: Buffer): void {
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      this.#fail(error as Error);
+    }
   }
 
   #fail(error: Error): void {
@@ -94,9 +100,23 @@ export class LoopbackPeer {
       ])) as [{ port: number }];
       const sockets = await Promise.all(
         Array.from({ length: connections }, async () => {
-          const socket = connect({ host: "127.0.0.1", port: message.port, noDelay: true });
+          let connection: LoopbackConnection | undefined;
+          // onread: the client reads into one static buffer instead of a fresh Buffer per read.
+          const socket = connect({
+            host: "127.0.0.1",
+            port: message.port,
+            noDelay: true,
+            onread: {
+              buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+              callback: (bytes: number, buffer: Uint8Array) => {
+                connection?.onRead(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+                return true;
+              },
+            },
+          });
+          connection = new LoopbackConnection(socket);
           await once(socket, "connect");
-          return new LoopbackConnection(socket);
+          return connection;
         }),
       );
       return new LoopbackPeer(child, sockets);
@@ -146,8 +166,11 @@ export class LoopbackPeer {
     for (const connection of this.connections) connection.socket.destroy();
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = once(this.child, "exit");
-      this.child.kill();
+      // The peer exits when its IPC channel closes; a signal only if it does not within a second.
+      this.child.disconnect();
+      const timer = setTimeout(() => this.child.kill(), 1000);
       await exited;
+      clearTimeout(timer);
     }
   }
 }
