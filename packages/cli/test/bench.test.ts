@@ -289,6 +289,29 @@ describe("x-l2 bench", () => {
     }
   });
 
+  it("a plugin named by file path runs only with --allow-module-paths", async () => {
+    const plugin = JSON.stringify({
+      type: "plugin",
+      module_path: "./tiny-plugin.mjs",
+      class_name: "TinyAdapter",
+      adapter_params: { max_size_gb: 1, mock_bandwidth_gb: 10 },
+    });
+    const refused = await runCli(["bench", "--l2-adapter", plugin, ...SMALL, "--json"], { cwd: app.dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain("error [PLUGIN_MODULE_NOT_ALLOWED]");
+    const allowed = await runCli(
+      ["--allow-module-paths", "bench", "--l2-adapter", plugin, ...SMALL, "--json"],
+      {
+        cwd: app.dir,
+      },
+    );
+    expect(allowed.code).toBe(0);
+    const report = JSON.parse(allowed.stdout) as Report;
+    expect(report.adapter.type).toBe("plugin");
+    expect(report.verification).toMatchObject({ ok: true, checked_keys: 48 });
+  });
+
   it("config errors exit 2 with the help; two adapters are refused", async () => {
     const bad = await runCli([
       "bench",

@@ -93,6 +93,17 @@ export default defineL2AdapterType({
 });
 `;
 
+/** A plugin module named by file path: a class taking LMCache-style raw params. */
+const PLUGIN_MODULE = `
+import { MockL2Adapter } from "@x/l2-mock";
+
+export class TinyAdapter extends MockL2Adapter {
+  constructor(params, context) {
+    super({ maxSizeGb: params.max_size_gb, mockBandwidthGb: params.mock_bandwidth_gb }, context);
+  }
+}
+`;
+
 export interface TestApp {
   dir: string;
   remove(): Promise<void>;
@@ -144,6 +155,7 @@ export async function createTestApp(options: { withMock: boolean; withAdapters: 
       "index.js": PATH_ADAPTER,
     });
     dependencies["path-adapter"] = "^1.0.0";
+    await writeFile(join(dir, "tiny-plugin.mjs"), PLUGIN_MODULE);
     dependencies["corrupt-adapter"] = "^3.1.4";
     dependencies["future-adapter"] = "^9.0.0";
   }

@@ -1,4 +1,4 @@
-import { createConsoleLogger, type L2Adapter, L2Error } from "@x/l2-core";
+import { createConsoleLogger, isL2Error, type L2Adapter, L2Error } from "@x/l2-core";
 import { adapterKind, baselineDir, baselineRatios, measureBaselines } from "../bench/baseline.js";
 import { type BenchOptions, MAX_BENCH_MEMORY_BYTES } from "../bench/bench-options.js";
 import { type ChosenConfig, chooseDefaultConfig } from "../bench/default-adapter.js";
@@ -14,6 +14,20 @@ export interface BenchCommandOptions extends BenchOptions {
   l2Adapter: string[];
   json: boolean;
   baseline: boolean;
+}
+
+/**
+ * A creation failure caused by what the user asked for (a plugin module not allowed, missing or not an
+ * adapter; params rejected; a package not installed) rather than by the run: exit 2, like a parse error.
+ */
+function isConfigurationError(error: unknown): boolean {
+  const code: string = isL2Error(error) ? error.code : "";
+  return (
+    code.startsWith("PLUGIN_") ||
+    code === "CONFIG_INVALID" ||
+    code === "ARGUMENT_INVALID" ||
+    (code.startsWith("ADAPTER_") && code !== "ADAPTER_CLOSED")
+  );
 }
 
 async function chooseConfig(cli: CliRegistry, adapters: readonly string[]): Promise<ChosenConfig> {
@@ -67,7 +81,7 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
     adapter = await cli.registry.create(chosen.config, { logger: createConsoleLogger(chosen.config.type) });
   } catch (error) {
     process.stderr.write(formatError(error));
-    return EXIT_FAILURE;
+    return isConfigurationError(error) ? EXIT_USAGE : EXIT_FAILURE;
   }
   const buffers = allocateBenchBuffers(options.numKeys, options.chunkSize);
   const progress = createProgressHooks(!options.json);
