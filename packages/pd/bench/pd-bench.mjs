@@ -1,6 +1,6 @@
 // Sender -> receiver throughput of the pd adapter between two processes, against a raw node:net transfer
 // between two processes (reused receive buffer, same batching), measured in the same run.
-// Usage: node bench/pd-bench.mjs [runs=5] [mibPerRun=256]
+// Usage: node bench/pd-bench.mjs [runs=5] [mibPerRun=256] [batchMiB=32]
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { connect, createServer } from "node:net";
@@ -14,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const MIB = 1024 * 1024;
 const runs = Number(process.argv[2] ?? 5);
 const perRun = Number(process.argv[3] ?? 256) * MIB;
-const BATCH_BYTES = 32 * MIB;
+const BATCH_BYTES = Number(process.argv[4] ?? 32) * MIB;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function child(script, args) {

@@ -15,11 +15,14 @@ import {
 } from "../wire/codec.js";
 import { FrameType, MAX_KEYS_PER_BATCH } from "../wire/frame.js";
 import { FrameReader } from "../wire/frame-reader.js";
+import { withReusedReadBuffer } from "./user-buffer-socket.js";
 
 export const PROTOCOL_VERSION = 1;
 /** How long a session ticket from the init port stays valid, and how long a peer may take to attach. */
 const HANDSHAKE_WINDOW_MS = 10_000;
 const MAX_CONNECTIONS = 512;
+/** Reads on alloc-port connections land here; every read is consumed before the next one. */
+const READ_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface ReceiverServerOptions {
   bindHost: string;
@@ -43,6 +46,7 @@ export class ReceiverServer {
   readonly #options: ReceiverServerOptions;
   readonly #tickets = new Map<string, number>();
   readonly #sockets = new Set<Socket>();
+  #readBuffer: Buffer | undefined;
   #init: Server | undefined;
   #alloc: Server | undefined;
 
@@ -56,9 +60,11 @@ export class ReceiverServer {
 
   async listen(): Promise<void> {
     const { bindHost, initPort, allocPort } = this.#options;
-    this.#init = await this.#listen(bindHost, initPort, "peer_init_port", (s) => this.#onInit(s));
+    this.#init = await this.#listen(bindHost, initPort, "peer_init_port", false, (s) => this.#onInit(s));
     try {
-      this.#alloc = await this.#listen(bindHost, allocPort, "peer_alloc_port", (s) => this.#onAlloc(s));
+      this.#alloc = await this.#listen(bindHost, allocPort, "peer_alloc_port", true, (s, server) =>
+        this.#onAlloc(s, server),
+      );
     } catch (error) {
       await closeServer(this.#init);
       throw error;
@@ -70,16 +76,15 @@ export class ReceiverServer {
     await Promise.all([closeServer(this.#init), closeServer(this.#alloc)]);
   }
 
-  #listen(host: string, port: number, field: string, onSocket: (s: Socket) => void): Promise<Server> {
+  #listen(
+    host: string,
+    port: number,
+    field: string,
+    pauseOnConnect: boolean,
+    onSocket: (s: Socket, server: Server) => void,
+  ): Promise<Server> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket) => {
-        this.#sockets.add(socket);
-        socket.on("close", () => this.#sockets.delete(socket));
-        socket.on("error", (error) =>
-          this.#options.logger.debug("peer socket error", { error: String(error) }),
-        );
-        onSocket(socket);
-      });
+      const server = createServer({ noDelay: true, pauseOnConnect }, (socket) => onSocket(socket, server));
       server.maxConnections = MAX_CONNECTIONS;
       server.once("error", (error: NodeJS.ErrnoException) => {
         reject(
@@ -114,7 +119,14 @@ export class ReceiverServer {
     socket.destroy();
   }
 
+  #track(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on("close", () => this.#sockets.delete(socket));
+    socket.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
+  }
+
   #onInit(socket: Socket): void {
+    this.#track(socket);
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_WINDOW_MS);
     timer.unref();
     socket.on("close", () => clearTimeout(timer));
@@ -160,8 +172,17 @@ export class ReceiverServer {
     });
   }
 
-  #onAlloc(socket: Socket): void {
+  #onAlloc(accepted: Socket, server: Server): void {
     const { state } = this.#options;
+    this.#readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    const socket = withReusedReadBuffer(server, accepted, this.#readBuffer, (bytes) => {
+      try {
+        reader.push(bytes);
+      } catch (error) {
+        this.#fail(socket, error);
+      }
+    });
+    this.#track(socket);
     let session: ReceiverSession | undefined;
     const timer = setTimeout(() => {
       if (!session) socket.destroy();
@@ -230,13 +251,6 @@ export class ReceiverServer {
       },
       { maxDataPayload: this.#options.maxChunkBytes },
     );
-    socket.on("data", (chunk: Buffer) => {
-      try {
-        reader.push(chunk);
-      } catch (error) {
-        this.#fail(socket, error);
-      }
-    });
   }
 
   #pruneTickets(): void {
