@@ -233,9 +233,24 @@ export class FsL2Adapter extends L2AdapterBase {
     this.notifyStored(counted, sizes);
     if (this.config.syncWrites && bytesWritten > 0) {
       // The names must survive power loss too; one directory fsync covers the whole batch.
-      await this.#syncBaseDirectory().catch((error: unknown) => {
-        failures.push({ key: keys[0]!, error });
-      });
+      const syncError = await this.#syncBaseDirectory().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (syncError !== undefined && failures.length === 0) {
+        // Every file is complete and visible, but the names may not survive a power loss: not durable.
+        this.#lastStoreError = `directory fsync failed: ${String(syncError)}`;
+        return {
+          ok: false,
+          bytesWritten,
+          error: new L2Error(
+            "IO_FAILED",
+            `all ${keys.length} keys were published but fsync of ${this.#requireLayout().baseDir} failed ` +
+              `(${errnoOf(syncError) ?? String(syncError)}); they may not survive a power loss`,
+            { adapterType: this.type, cause: syncError },
+          ),
+        };
+      }
     }
     if (failures.length === 0) return { ok: true, bytesWritten };
     const first = failures[0]!;

@@ -103,11 +103,23 @@ describe("fs adapter: store, lookup, load, delete", () => {
   it("a delete racing a store of the same keys does not remove what the store reports as stored", async () => {
     const a = await open(dir.path);
     const keys = Array.from({ length: 20 }, (_, i) => key(i));
-    await a.store(keys, keys.map(() => chunk(100)));
-    const [result] = await Promise.all([a.store(keys, keys.map(() => chunk(100))), a.delete(keys)]);
+    await a.store(
+      keys,
+      keys.map(() => chunk(100)),
+    );
+    const [result] = await Promise.all([
+      a.store(
+        keys,
+        keys.map(() => chunk(100)),
+      ),
+      a.delete(keys),
+    ]);
     expect(result.ok).toBe(true);
     // Keys locked by the running store were skipped by the delete: all still load.
-    const loaded = await a.load(keys, keys.map(() => Buffer.alloc(100)));
+    const loaded = await a.load(
+      keys,
+      keys.map(() => Buffer.alloc(100)),
+    );
     expect(loaded.popcount()).toBe(20);
     await a.close();
   });

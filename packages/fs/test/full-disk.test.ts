@@ -137,3 +137,28 @@ describe("full disk", () => {
     await a.close();
   });
 });
+
+describe("sync_writes durability reporting", () => {
+  it("a failed directory fsync makes the task fail as not durable, with the files complete", async () => {
+    const { constants } = await import("node:fs");
+    const ops: FsOps = {
+      ...nodeFsOps,
+      open: (async (...args: Parameters<typeof nodeFsOps.open>) => {
+        const fh = await nodeFsOps.open(...args);
+        if (typeof args[1] === "number" && (args[1] & constants.O_DIRECTORY) !== 0) {
+          (fh as unknown as { sync: () => Promise<void> }).sync = async () => {
+            throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
+          };
+        }
+        return fh;
+      }) as typeof nodeFsOps.open,
+    };
+    const a = await open(dir.path, { sync_writes: true }, { fsOps: ops });
+    const r = await a.store([key(1), key(2)], [chunk(100), chunk(200)]);
+    expect(r.ok).toBe(false);
+    expect(r.bytesWritten).toBe(300);
+    expect(r.error?.message).toMatch(/may not survive a power loss/);
+    expect((await a.load([key(1), key(2)], [Buffer.alloc(100), Buffer.alloc(200)])).popcount()).toBe(2);
+    await a.close();
+  });
+});
