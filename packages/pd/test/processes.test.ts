@@ -126,12 +126,17 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
 
   it("a killed receiver fails the store quickly, and storing works again once a receiver is back", async () => {
     const p = await ports();
-    const receiverConfig = JSON.stringify(dict("receiver", p, { buffer_size: 128 * MIB }));
+    // 40 MiB of staging: the second 32 MiB batch has to wait for space (up to 20 s).
+    const receiverConfig = JSON.stringify(
+      dict("receiver", p, { buffer_size: 40 * MIB, admission_timeout_ms: 20_000 }),
+    );
     let receiver = new Child("receiver-child.mjs", [receiverConfig]);
     cleanups.push(() => receiver.kill());
     await receiver.next();
     const sender = (await createPdAdapter(
-      PdL2AdapterConfig.fromDict(dict("sender", p, { connect_timeout_ms: 2000, transfer_timeout_ms: 5000 })),
+      PdL2AdapterConfig.fromDict(
+        dict("sender", p, { connect_timeout_ms: 2000, transfer_timeout_ms: 15_000 }),
+      ),
       { logger: quietLogger },
     )) as PdSenderAdapter;
     cleanups.push(() => sender.close());
@@ -145,15 +150,21 @@ describe("pd transfers between processes (TCP on 127.0.0.1)", () => {
       ).ok,
     ).toBe(true);
 
-    // Kill the receiver while a batch is in flight: the store settles with a failure, no hang.
+    // Kill the receiver while a batch is pending on it: the store fails at once, long before any timeout.
     const inflight = sender.store(
       chunks.map((_, i) => key("b", i)),
       chunks,
     );
+    for (let waiting = 0; waiting === 0; ) {
+      receiver.send("status");
+      waiting = (await receiver.next<{ waitingBatches: number }>()).waitingBatches;
+    }
+    const killedAt = Date.now();
     await receiver.kill();
     const failed = await inflight;
-    // Either the batch completed before the kill or it failed; it never hangs (the test would time out).
-    if (!failed.ok) expect(["TRANSFER_FAILED", "TIMEOUT"]).toContain(failed.error?.code);
+    expect(failed.ok).toBe(false);
+    expect(failed.error?.code).toBe("TRANSFER_FAILED");
+    expect(Date.now() - killedAt).toBeLessThan(5000);
 
     // With no receiver on the port, stores fail fast instead of hanging.
     const started = Date.now();
