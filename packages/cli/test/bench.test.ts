@@ -192,6 +192,29 @@ describe("x-l2 bench", () => {
     expect(report.verification.ok).toBe(true);
   });
 
+  it("without --l2-adapter and with @x/l2-fs installed it uses the fs adapter in ./.x-l2/cache", async () => {
+    const withFs = await createTestApp({ withMock: false, withAdapters: false, withFs: true });
+    try {
+      const run = await runCli(["bench", ...SMALL, "--baseline", "--json"], { cwd: withFs.dir });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as Report;
+      expect(report.adapter).toMatchObject({ type: "fs", source: "default", fallback_reason: null });
+      expect(report.adapter.config.base_path).toBe("./.x-l2/cache");
+      expect(report.verification).toMatchObject({ ok: true, checked_keys: 48 });
+      // The file baseline ran beside the adapter's files and left nothing behind.
+      expect(report.baseline!.ratios.kind).toBe("file");
+      expect(
+        report.baseline!.file_dir.startsWith(join(withFs.dir, ".x-l2", "cache", ".x-l2-baseline-")),
+      ).toBe(true);
+      const left = (await readdir(join(withFs.dir, ".x-l2", "cache"))).filter((n) =>
+        n.startsWith(".x-l2-baseline"),
+      );
+      expect(left).toEqual([]);
+    } finally {
+      await withFs.remove();
+    }
+  });
+
   it("the text report names the adapter, the fallback and the summary table", async () => {
     const run = await runCli(["bench", ...SMALL], { cwd: bare.dir });
     expect(run.code).toBe(0);

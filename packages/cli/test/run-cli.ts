@@ -114,13 +114,21 @@ export interface TestApp {
  * linked from the workspace (when `withMock`), the test-only "corrupt" adapter package, and a package
  * whose manifest declares an unsupported contract (a problem `x-l2 types` must show).
  */
-export async function createTestApp(options: { withMock: boolean; withAdapters: boolean }): Promise<TestApp> {
+export async function createTestApp(options: {
+  withMock: boolean;
+  withAdapters: boolean;
+  withFs?: boolean;
+}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "x-l2-cli-app-"));
   const dependencies: Record<string, string> = {};
   await linkPackage(dir, "@x/l2-core", "core");
   if (options.withMock) {
     await linkPackage(dir, "@x/l2-mock", "mock");
     dependencies["@x/l2-mock"] = "^0.1.0";
+  }
+  if (options.withFs) {
+    await linkPackage(dir, "@x/l2-fs", "fs");
+    dependencies["@x/l2-fs"] = "^0.1.0";
   }
   if (options.withAdapters) {
     if (!options.withMock) await linkPackage(dir, "@x/l2-mock", "mock");
