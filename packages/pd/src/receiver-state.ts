@@ -11,6 +11,8 @@ export class ReceiverSession {
   readonly peer: string;
   readonly batches = new Map<number, PendingBatch>();
   closed = false;
+  /** Aborted when the session closes: its batches stop waiting for staging space. */
+  readonly closing = new AbortController();
   /** Ends the session's connection; set by the transport. */
   abort: (reason: string) => void = () => {};
 
@@ -100,6 +102,7 @@ export class ReceiverState {
   closeSession(session: ReceiverSession): void {
     if (session.closed) return;
     session.closed = true;
+    session.closing.abort();
     for (const batch of [...session.batches.values()]) this.#rollback(batch);
     this.sessions.delete(session);
   }
@@ -126,6 +129,7 @@ export class ReceiverState {
     const regions = await this.staging.allocate(
       needed.map((i) => sizes[i]!),
       this.#options.admissionTimeoutMs,
+      session.closing.signal,
     );
     if (!regions) {
       this.#options.logger.warn("staging buffer full: batch refused", {

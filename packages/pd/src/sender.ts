@@ -69,6 +69,15 @@ export class PdSenderAdapter extends L2AdapterBase {
       context.tpRank === undefined
         ? undefined
         : checkRank(context.tpRank, config.peerAllocPort.length, "context.tpRank");
+    // Closing must not wait out a transfer timeout: dropping the links fails pending batches at once
+    // (the receiver rolls them back) and releases every reference to the callers' buffers.
+    this.closeSignal.addEventListener("abort", () => {
+      for (const channel of this.#channels.values())
+        channel.then(
+          (c) => c.close(),
+          () => {},
+        );
+    });
     this.#proxy =
       config.proxyHost !== "" && config.proxyPort !== 0
         ? new ProxyNotifier(config.proxyHost, config.proxyPort, this.logger)

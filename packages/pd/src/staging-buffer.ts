@@ -56,21 +56,32 @@ export class StagingBuffer {
     return taken;
   }
 
-  /** Like tryAllocate, but waits up to `timeoutMs` for space; null = refused. */
-  allocate(sizes: readonly number[], timeoutMs: number): Promise<StagingRegion[] | null> {
+  /** Like tryAllocate, but waits up to `timeoutMs` for space; null = refused (or `signal` aborted). */
+  allocate(
+    sizes: readonly number[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<StagingRegion[] | null> {
     const total = sizes.reduce((a, s) => a + align(s), 0);
-    if (total > this.capacity) return Promise.resolve(null);
+    if (total > this.capacity || signal?.aborted) return Promise.resolve(null);
     const now = this.#waiters.length === 0 ? this.tryAllocate(sizes) : null;
     if (now) return Promise.resolve(now);
     return new Promise((resolve) => {
+      const giveUp = () => {
+        this.#removeWaiter(waiter);
+        clearTimeout(waiter.timer);
+        signal?.removeEventListener("abort", giveUp);
+        resolve(null);
+      };
       const waiter: Waiter = {
         sizes,
-        resolve,
-        timer: setTimeout(() => {
-          this.#removeWaiter(waiter);
-          resolve(null);
-        }, timeoutMs),
+        resolve: (regions) => {
+          signal?.removeEventListener("abort", giveUp);
+          resolve(regions);
+        },
+        timer: setTimeout(giveUp, timeoutMs),
       };
+      signal?.addEventListener("abort", giveUp, { once: true });
       this.#waiters.push(waiter);
     });
   }

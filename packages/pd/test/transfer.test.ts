@@ -176,6 +176,25 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       expect(ok).toEqual({ ok: true, bytesWritten: 16 * MIB });
     });
 
+    it("closing the sender fails a pending store at once and the receiver rolls it back", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: 2 * MIB, admission_timeout_ms: 30_000 });
+      const sender = await senderOf(p, extra);
+      expect((await sender.store([key("a"), key("b")], [chunk(MIB, 1), chunk(MIB, 2)])).ok).toBe(true);
+      const pending = sender.store([key("c")], [chunk(MIB, 3)]);
+      await until(() => receiver.status().waitingBatches === 1);
+      await sender.close();
+      const result = await pending;
+      expect(result.ok).toBe(false);
+      await until(() => receiver.status().sessions === 0);
+      await receiver.delete([key("a")]);
+      expect(receiver.status()).toMatchObject({
+        storedObjectCount: 1,
+        stagingBytesReserved: 0,
+        stagingBytesUsed: MIB,
+      });
+    });
+
     it("sends each key to the receiver of its rank, or of the context's tpRank", async () => {
       const p = await ports(2);
       const r0 = await receiverOf(p, extra, 0);
