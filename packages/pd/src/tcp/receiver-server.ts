@@ -11,6 +11,7 @@ import {
   parseJsonBody,
   readInteger,
   readOptionalString,
+  readRequestId,
   readString,
 } from "../wire/codec.js";
 import { FrameType, MAX_KEYS_PER_BATCH } from "../wire/frame.js";
@@ -226,7 +227,7 @@ export class ReceiverServer {
               return;
             }
             case FrameType.Cancel: {
-              state.cancel(current, readString(body, "req_id", 256), decodeKeyList(body, "keys"));
+              state.cancel(current, readRequestId(body), decodeKeyList(body, "keys"));
               return;
             }
             default:

@@ -52,6 +52,13 @@ export function readInteger(body: Record<string, unknown>, field: string, min: n
   return value as number;
 }
 
+/** A request id from the wire: 1..256 characters ("" is reserved for the receiver's own stores). */
+export function readRequestId(body: Record<string, unknown>): string {
+  const reqId = readRequestId(body);
+  if (reqId === "") throw new ProtocolError('"req_id" must not be empty');
+  return reqId;
+}
+
 export interface AllocRequestBody {
   reqId: string;
   keys: ObjectKey[];
@@ -73,7 +80,7 @@ export function encodeAllocRequest(
 
 /** Checks counts and sizes before anything is allocated for them. */
 export function decodeAllocRequest(body: Record<string, unknown>, maxChunkBytes: number): AllocRequestBody {
-  const reqId = readString(body, "req_id", 256);
+  const reqId = readRequestId(body);
   const rawKeys = body.keys;
   const rawSizes = body.sizes;
   if (!Array.isArray(rawKeys) || !Array.isArray(rawSizes)) {
