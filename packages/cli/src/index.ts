@@ -22,9 +22,10 @@ export type { BenchReport } from "./bench/report.js";
 export {
   type AdapterBenchResult,
   allocateBenchBuffers,
+  BenchInterruptedError,
   runAdapterBench,
 } from "./bench/run-adapter-bench.js";
 export { formatSize, parseSize } from "./bench/size.js";
 export { buildProgram, runCli } from "./cli.js";
 export { createCliRegistry } from "./cli-registry.js";
-export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
+export { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./exit-codes.js";

@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, runCli, type TestApp } from "./run-cli.js";
+import { BIN, createTestApp, runCli, type TestApp } from "./run-cli.js";
 
 let app: TestApp;
 let bare: TestApp;
@@ -210,6 +212,40 @@ describe("x-l2 bench", () => {
         n.startsWith(".x-l2-baseline"),
       );
       expect(left).toEqual([]);
+    } finally {
+      await withFs.remove();
+    }
+  });
+
+  it("Ctrl-C stops the run, deletes the round's keys, closes the adapter and exits 130", async () => {
+    const withFs = await createTestApp({ withMock: false, withAdapters: false, withFs: true });
+    try {
+      const child = spawn(
+        process.execPath,
+        [BIN, "bench", "--num-keys", "64", "--chunk-size", "64KiB", "--rounds", "100000"],
+        { cwd: withFs.dir, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.setEncoding("utf8");
+      const started = new Promise<void>((resolve) => {
+        child.stderr.on("data", (chunk: string) => {
+          stderr += chunk;
+          if (stderr.includes("x-l2 bench: adapter fs")) resolve();
+        });
+      });
+      const exited = once(child, "exit");
+      await started;
+      // Let a few rounds run so the interrupt lands in the middle of one.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill("SIGINT");
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(130);
+      expect(stderr).toContain("interrupted; this round's keys were deleted and the adapter closed");
+      const files = await readdir(join(withFs.dir, ".x-l2", "cache"), {
+        recursive: true,
+        withFileTypes: true,
+      });
+      expect(files.filter((entry) => entry.isFile()).map((entry) => entry.name)).toEqual([]);
     } finally {
       await withFs.remove();
     }

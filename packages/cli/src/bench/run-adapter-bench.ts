@@ -40,6 +40,16 @@ export interface AdapterBenchHooks {
   /** Total number of adapter calls the run will make, then one tick per call. */
   onStart?(totalCalls: number): void;
   onCall?(operation: BenchOperation, round: number): void;
+  /** Aborting stops the run after the calls already pending; the round's keys are then deleted. */
+  signal?: AbortSignal;
+}
+
+/** Thrown by runAdapterBench when its signal aborted it (after cleaning up). */
+export class BenchInterruptedError extends Error {
+  constructor() {
+    super("the bench was interrupted; the keys of the current round were unlocked and deleted");
+    this.name = "BenchInterruptedError";
+  }
 }
 
 /** One source and one target buffer per key, allocated once and reused by every round and baseline. */
@@ -99,6 +109,7 @@ export async function runAdapterBench(
   };
   const lookupTotals = { keys_asked: 0, hits_expected: 0, hits: 0 };
   hooks.onStart?.(rounds * batches.length * 4);
+  const interrupted = () => hooks.signal?.aborted === true;
 
   const phase = async (
     operation: BenchOperation,
@@ -109,6 +120,7 @@ export async function runAdapterBench(
     let bytes = 0;
     let keys = 0;
     await runPool(batches.length, inFlight, async (b) => {
+      if (interrupted()) return;
       const [start, end] = batches[b]!;
       const t0 = performance.now();
       const done = await call(start, end);
@@ -117,6 +129,7 @@ export async function runAdapterBench(
       keys += done.keys;
       hooks.onCall?.(operation, round);
     });
+    if (interrupted()) throw new BenchInterruptedError();
     const seconds = (performance.now() - started) / 1000;
     stats[operation].phases.push({ seconds, bytes, calls: batches.length, keys });
   };
@@ -126,72 +139,79 @@ export async function runAdapterBench(
     const absent = Array.from({ length: numKeys }, (_, i) => benchKey(run, round, i, false));
     const seeds = keys.map((_, i) => patternSeed(run, round, i));
     for (let i = 0; i < numKeys; i++) fillPattern(sources[i]!, seeds[i]!, scratch);
-
-    await phase("store", round, async (start, end) => {
-      const expected = (end - start) * chunkSize;
-      try {
-        const result = await adapter.store(keys.slice(start, end), sources.slice(start, end));
-        if (!result.ok) problems.failed_stores += 1;
-        else if (result.bytesWritten !== expected) problems.miscounted_stores += 1;
-      } catch {
-        problems.failed_stores += 1;
-      }
-      return { keys: end - start, bytes: expected };
-    });
-
-    // Each lookup batch asks for a prefix of stored keys (at most lookupMaxHitRate of the batch) followed
-    // by keys never stored: the shape of a prefix-cache lookup.
-    await phase("lookup", round, async (start, end) => {
-      const size = end - start;
-      const hitsWanted = Math.floor(size * lookupMaxHitRate + 1e-9);
-      const asked: ObjectKey[] = [];
-      for (let i = 0; i < size; i++) asked.push(i < hitsWanted ? keys[start + i]! : absent[start + i]!);
-      const bitmap = await adapter.lookupAndLock(asked);
-      const hits = bitmap.indices();
-      const exact =
-        bitmap.size === size && hits.length === hitsWanted && hits.every((index, i) => index === i);
-      if (!exact) problems.wrong_lookups += 1;
-      adapter.unlock(bitmap.gather(asked));
-      lookupTotals.keys_asked += size;
-      lookupTotals.hits_expected += hitsWanted;
-      lookupTotals.hits += hits.length;
-      return { keys: size, bytes: 0 };
-    });
-
-    // Lock every key for the load phase (as a server does between lookup and load), untimed.
-    const locked: ObjectKey[] = [];
-    for (const [start, end] of batches) {
-      const slice = keys.slice(start, end);
-      const bitmap = await adapter.lookupAndLock(slice);
-      problems.lost_keys += slice.length - bitmap.popcount();
-      locked.push(...bitmap.gather(slice));
-    }
-    const loadedBits: boolean[] = new Array(numKeys).fill(false);
-    await phase("load", round, async (start, end) => {
-      const bitmap = await adapter.load(keys.slice(start, end), targets.slice(start, end));
-      for (const index of bitmap.indices()) loadedBits[start + index] = true;
-      const hits = bitmap.popcount();
-      problems.load_misses += end - start - hits;
-      return { keys: end - start, bytes: hits * chunkSize };
-    });
-    adapter.unlock(locked);
-
-    if (verify) {
-      for (let i = 0; i < numKeys; i++) {
-        verification.checked_keys += 1;
-        if (!loadedBits[i]) {
-          verification.missed_keys += 1;
-          continue;
+    let locked: ObjectKey[] = [];
+    try {
+      await phase("store", round, async (start, end) => {
+        const expected = (end - start) * chunkSize;
+        try {
+          const result = await adapter.store(keys.slice(start, end), sources.slice(start, end));
+          if (!result.ok) problems.failed_stores += 1;
+          else if (result.bytesWritten !== expected) problems.miscounted_stores += 1;
+        } catch {
+          problems.failed_stores += 1;
         }
-        if (verifyPattern(targets[i]!, seeds[i]!, scratch)) verification.bytes_verified += chunkSize;
-        else verification.mismatched_keys += 1;
-      }
-    }
+        return { keys: end - start, bytes: expected };
+      });
 
-    await phase("delete", round, async (start, end) => {
-      await adapter.delete(keys.slice(start, end));
-      return { keys: end - start, bytes: 0 };
-    });
+      // Each lookup batch asks for a prefix of stored keys (at most lookupMaxHitRate of the batch) followed
+      // by keys never stored: the shape of a prefix-cache lookup.
+      await phase("lookup", round, async (start, end) => {
+        const size = end - start;
+        const hitsWanted = Math.floor(size * lookupMaxHitRate + 1e-9);
+        const asked: ObjectKey[] = [];
+        for (let i = 0; i < size; i++) asked.push(i < hitsWanted ? keys[start + i]! : absent[start + i]!);
+        const bitmap = await adapter.lookupAndLock(asked);
+        const hits = bitmap.indices();
+        const exact =
+          bitmap.size === size && hits.length === hitsWanted && hits.every((index, i) => index === i);
+        if (!exact) problems.wrong_lookups += 1;
+        adapter.unlock(bitmap.gather(asked));
+        lookupTotals.keys_asked += size;
+        lookupTotals.hits_expected += hitsWanted;
+        lookupTotals.hits += hits.length;
+        return { keys: size, bytes: 0 };
+      });
+
+      // Lock every key for the load phase (as a server does between lookup and load), untimed.
+      for (const [start, end] of batches) {
+        const slice = keys.slice(start, end);
+        const bitmap = await adapter.lookupAndLock(slice);
+        problems.lost_keys += slice.length - bitmap.popcount();
+        locked.push(...bitmap.gather(slice));
+      }
+      const loadedBits: boolean[] = new Array(numKeys).fill(false);
+      await phase("load", round, async (start, end) => {
+        const bitmap = await adapter.load(keys.slice(start, end), targets.slice(start, end));
+        for (const index of bitmap.indices()) loadedBits[start + index] = true;
+        const hits = bitmap.popcount();
+        problems.load_misses += end - start - hits;
+        return { keys: end - start, bytes: hits * chunkSize };
+      });
+      adapter.unlock(locked);
+      locked = [];
+
+      if (verify) {
+        for (let i = 0; i < numKeys; i++) {
+          verification.checked_keys += 1;
+          if (!loadedBits[i]) {
+            verification.missed_keys += 1;
+            continue;
+          }
+          if (verifyPattern(targets[i]!, seeds[i]!, scratch)) verification.bytes_verified += chunkSize;
+          else verification.mismatched_keys += 1;
+        }
+      }
+
+      await phase("delete", round, async (start, end) => {
+        await adapter.delete(keys.slice(start, end));
+        return { keys: end - start, bytes: 0 };
+      });
+    } catch (error) {
+      // Interrupted or failed mid-round: leave nothing of this run locked or stored.
+      adapter.unlock(locked);
+      for (const [start, end] of batches) await adapter.delete(keys.slice(start, end)).catch(() => {});
+      throw error;
+    }
   }
 
   verification.ok = !verify || (verification.mismatched_keys === 0 && verification.missed_keys === 0);

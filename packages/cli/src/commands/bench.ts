@@ -4,10 +4,10 @@ import { type BenchOptions, MAX_BENCH_MEMORY_BYTES } from "../bench/bench-option
 import { type ChosenConfig, chooseDefaultConfig } from "../bench/default-adapter.js";
 import { createProgressHooks } from "../bench/progress.js";
 import { type BenchReport, formatBenchReport, optionsJson } from "../bench/report.js";
-import { allocateBenchBuffers, runAdapterBench } from "../bench/run-adapter-bench.js";
+import { allocateBenchBuffers, BenchInterruptedError, runAdapterBench } from "../bench/run-adapter-bench.js";
 import { formatSize } from "../bench/size.js";
 import type { CliRegistry } from "../cli-registry.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { formatError } from "../format-error.js";
 
 export interface BenchCommandOptions extends BenchOptions {
@@ -85,14 +85,29 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
   }
   const buffers = allocateBenchBuffers(options.numKeys, options.chunkSize);
   const progress = createProgressHooks(!options.json);
+  // Ctrl-C: finish the pending calls, delete this round's keys, close the adapter, exit 130.
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once("SIGINT", onSigint);
   let result: Awaited<ReturnType<typeof runAdapterBench>>;
   try {
-    result = await runAdapterBench(adapter, options, buffers, progress.hooks);
+    result = await runAdapterBench(adapter, options, buffers, {
+      ...progress.hooks,
+      signal: interrupt.signal,
+    });
   } catch (error) {
     progress.stop();
-    process.stderr.write(formatError(error));
     await adapter.close().catch(() => {});
+    if (error instanceof BenchInterruptedError) {
+      process.stderr.write(
+        `x-l2 bench: interrupted; this round's keys were deleted and the adapter closed\n`,
+      );
+      return EXIT_INTERRUPTED;
+    }
+    process.stderr.write(formatError(error));
     return EXIT_FAILURE;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
   }
   progress.stop();
   await adapter.close();
