@@ -41,6 +41,8 @@ const frameLike = fc.oneof(
     encodeControlFrame(FrameType.AllocRequest, 2, { req_id: "r", keys: [{}], sizes: [-1] }),
     encodeControlFrame(FrameType.AllocRequest, 3, { req_id: "r", keys: new Array(9000).fill(0), sizes: [] }),
     encodeControlFrame(FrameType.Cancel, 0, { req_id: 5 }),
+    encodeControlFrame(FrameType.Cancel, 0, { req_id: "", keys: [] }),
+    encodeAllocRequest(4, "", [key("b")], [10]),
   ),
 );
 

@@ -54,7 +54,7 @@ export function readInteger(body: Record<string, unknown>, field: string, min: n
 
 /** A request id from the wire: 1..256 characters ("" is reserved for the receiver's own stores). */
 export function readRequestId(body: Record<string, unknown>): string {
-  const reqId = readRequestId(body);
+  const reqId = readString(body, "req_id", 256);
   if (reqId === "") throw new ProtocolError('"req_id" must not be empty');
   return reqId;
 }
