@@ -16,13 +16,13 @@ import {
 } from "../wire/codec.js";
 import { FrameType, MAX_KEYS_PER_BATCH } from "../wire/frame.js";
 import { FrameReader } from "../wire/frame-reader.js";
-import { withReusedReadBuffer } from "./user-buffer-socket.js";
+import { withChosenReadMemory } from "./user-buffer-socket.js";
 
 export const PROTOCOL_VERSION = 1;
 /** How long a session ticket from the init port stays valid, and how long a peer may take to attach. */
 const HANDSHAKE_WINDOW_MS = 10_000;
 const MAX_CONNECTIONS = 512;
-/** Reads on alloc-port connections land here; every read is consumed before the next one. */
+/** Reads of headers and control bodies land here (payloads go straight to their slot); consumed per read. */
 const READ_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface ReceiverServerOptions {
@@ -176,12 +176,24 @@ export class ReceiverServer {
   #onAlloc(accepted: Socket, server: Server): void {
     const { state } = this.#options;
     this.#readBuffer ??= Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-    const socket = withReusedReadBuffer(server, accepted, this.#readBuffer, (bytes) => {
-      try {
-        reader.push(bytes);
-      } catch (error) {
-        this.#fail(socket, error);
-      }
+    const scratch = this.#readBuffer;
+    let direct: Uint8Array | undefined;
+    // Node asks for the first read's memory inside the socket constructor, before the reader exists.
+    let readerRef: FrameReader | undefined;
+    const socket = withChosenReadMemory(server, accepted, {
+      // Mid-payload, the kernel writes the next read straight into the staging slot: no copy at all.
+      next: () => {
+        direct = readerRef?.directTarget();
+        return direct ?? scratch;
+      },
+      onRead: (buffer, count) => {
+        try {
+          if (direct !== undefined && buffer === direct) readerRef!.pushDirect(count);
+          else readerRef!.push(Buffer.from(buffer.buffer, buffer.byteOffset, count));
+        } catch (error) {
+          this.#fail(socket, error);
+        }
+      },
     });
     this.#track(socket);
     let session: ReceiverSession | undefined;
@@ -252,6 +264,7 @@ export class ReceiverServer {
       },
       { maxDataPayload: this.#options.maxChunkBytes },
     );
+    readerRef = reader;
   }
 
   #pruneTickets(): void {

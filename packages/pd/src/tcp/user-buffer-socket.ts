@@ -6,23 +6,25 @@ interface AcceptedSocketInternals {
   _server?: Server | null;
 }
 
+export interface ReadTargets {
+  /** The memory the next read lands in; called before every read. */
+  next(): Uint8Array;
+  /** `count` bytes arrived in `buffer` (the object `next()` returned); consume them before returning. */
+  onRead(buffer: Uint8Array, count: number): void;
+}
+
 /**
- * Re-wraps an accepted socket (the server must use `pauseOnConnect: true`) so reads land in `readBuffer`
- * instead of a fresh Buffer per read. Node only offers `onread` to client sockets; on the receiver, one
- * allocation per 64 KiB read otherwise drives the garbage collector (external-memory pressure) and
- * halves throughput. `onBytes` must consume the bytes before returning: the buffer is reused for the
- * next read. Returns the original socket, resumed, with `data` events, if the internals are not there.
+ * Re-wraps an accepted socket (the server must use `pauseOnConnect: true`) so reads land in memory we
+ * choose instead of a fresh Buffer per read. Node only offers `onread` to client sockets; on the receiver,
+ * one allocation per 64 KiB read otherwise drives the garbage collector (external-memory pressure) and
+ * halves throughput, and choosing the memory lets payload bytes land straight in their staging slot.
+ * Falls back to the original socket with `data` events if the internals are not there.
  */
-export function withReusedReadBuffer(
-  server: Server,
-  accepted: Socket,
-  readBuffer: Buffer,
-  onBytes: (bytes: Buffer) => void,
-): Socket {
+export function withChosenReadMemory(server: Server, accepted: Socket, targets: ReadTargets): Socket {
   const internals = accepted as unknown as AcceptedSocketInternals;
   const handle = internals._handle;
   if (!handle || typeof handle.readStart !== "function") {
-    accepted.on("data", onBytes);
+    accepted.on("data", (chunk: Buffer) => targets.onRead(chunk, chunk.length));
     accepted.resume();
     return accepted;
   }
@@ -33,9 +35,9 @@ export function withReusedReadBuffer(
     readable: true,
     writable: true,
     onread: {
-      buffer: readBuffer,
+      buffer: () => targets.next(),
       callback: (bytesRead: number, buffer: Uint8Array) => {
-        onBytes(Buffer.from(buffer.buffer, buffer.byteOffset, bytesRead));
+        targets.onRead(buffer, bytesRead);
         return true;
       },
     },

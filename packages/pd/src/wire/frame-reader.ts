@@ -59,6 +59,29 @@ export class FrameReader {
     }
   }
 
+  /**
+   * Where the next socket read may land directly: the unfilled rest of the current DATA payload's slot,
+   * or undefined when the reader expects a header or a control body (those go through `push`).
+   */
+  directTarget(): Uint8Array | undefined {
+    if (this.#failed || this.#state !== State.DataPayload) return undefined;
+    return this.#target!.subarray(this.#filled);
+  }
+
+  /** `count` bytes were read straight into the view `directTarget()` returned. */
+  pushDirect(count: number): void {
+    if (this.#failed || this.#state !== State.DataPayload) throw new ProtocolError("no direct read expected");
+    const target = this.#target!;
+    if (count > target.byteLength - this.#filled) throw new ProtocolError("direct read overran the slot");
+    this.#filled += count;
+    try {
+      if (this.#filled === target.byteLength) this.#finishData();
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
   /** True while a frame is partially received. */
   get midFrame(): boolean {
     return this.#state !== State.Header || this.#filled > 0;
