@@ -6,7 +6,7 @@ import { createPdAdapter } from "../src/pd-adapter.js";
 import type { PdReceiverAdapter } from "../src/receiver.js";
 import type { PdSenderAdapter } from "../src/sender.js";
 import { encodeControlFrame } from "../src/wire/codec.js";
-import { FrameType } from "../src/wire/frame.js";
+import { FrameType, writeFrameHeader } from "../src/wire/frame.js";
 import { freePort, quietLogger, recordingLogger } from "./helpers.js";
 
 const MIB = 1024 * 1024;
@@ -318,10 +318,14 @@ describe("pd failure handling over TCP", () => {
     expect(r.error?.message).toMatch(/transfer|confirmed/);
   });
 
-  it("a stalled batch is rolled back by the receiver after transfer_timeout_ms", async () => {
+  it("a batch stalled mid-payload is rolled back after transfer_timeout_ms; late bytes land nowhere", async () => {
     const p = await tcpPorts();
-    const receiver = await receiverOf(p, { transfer_timeout_ms: 200 });
+    const receiver = await receiverOf(p, { transfer_timeout_ms: 200, buffer_size: 2 * MIB });
     const socket = await attachRaw(p);
+    socket.on("error", () => {});
+    const granted = new Promise<number>((resolve) => {
+      socket.once("data", (d: Buffer) => resolve(JSON.parse(d.subarray(16).toString()).slots[0]));
+    });
     socket.write(
       encodeControlFrame(FrameType.AllocRequest, 1, {
         req_id: "r",
@@ -329,10 +333,24 @@ describe("pd failure handling over TCP", () => {
         sizes: [MIB],
       }),
     );
+    const slot = await granted;
+    const header = Buffer.alloc(24);
+    writeFrameHeader(header, FrameType.Data, 1, 8 + MIB);
+    header.writeUInt32BE(slot, 16);
+    // Half the payload: the receiver now reads this connection straight into the slot.
+    socket.write(Buffer.concat([header, Buffer.alloc(MIB / 2, 0xee)]));
     await until(() => receiver.status().stagingBytesReserved === MIB);
     await until(() => receiver.status().stagingBytesReserved === 0);
     expect(receiver.status()).toMatchObject({ pendingBatches: 0, stagingBytesUsed: 0, storedObjectCount: 0 });
-    await until(() => socket.destroyed);
+    socket.write(Buffer.alloc(MIB / 2, 0xee));
+    // The freed region is reused by a real sender; the stalled peer's late bytes must not show up in it.
+    const sender = await senderOf(p);
+    expect((await sender.store([key("fresh")], [chunk(MIB, 0x11)])).ok).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    const target = new Uint8Array(MIB);
+    expect((await receiver.load([key("fresh")], [target])).toString()).toBe("1");
+    expect(target.every((b) => b === 0x11)).toBe(true);
+    expect((await receiver.lookupAndLock([key("stall")])).toString()).toBe("0");
   });
 
   it("an attach without a handshake ticket is refused", async () => {
