@@ -9,7 +9,15 @@ const dir = mkdtempSync(join(tmpdir(), "x-l2-vitest-"));
 const report = join(dir, "report.json");
 const run = spawnSync(
   "pnpm",
-  ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    "exec",
+    "vitest",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: "inherit" },
 );
 let summary = "vitest: no report written";
