@@ -17,10 +17,10 @@ export function describeL2AdapterConformance(options: L2AdapterConformanceOption
     for (const c of cases) {
       it(
         c.title,
-        async (test) => {
+        async (context) => {
           const outcome = await c.run();
           if (outcome.status === "failed") throw outcome.error;
-          if (outcome.status === "skipped") test.skip(`${c.id} skipped: ${outcome.reason}`);
+          if (outcome.status === "skipped") context.skip(`${c.id} skipped: ${outcome.reason}`);
         },
         caseTimeoutMs + VITEST_GRACE_MS,
       );
