@@ -43,7 +43,7 @@ interface IndexEntry {
 }
 
 type StoreOutcome =
-  | { kind: "published"; key: ObjectKey; sizeBytes: number }
+  | { kind: "published"; key: ObjectKey; sizeBytes: number; adopted: boolean }
   | { kind: "existed"; key: ObjectKey; sizeBytes: number; adopted: boolean }
   | { kind: "failed"; key: ObjectKey; error: unknown };
 
@@ -224,7 +224,7 @@ export class FsL2Adapter extends L2AdapterBase {
     const failures: Array<{ key: ObjectKey; error: unknown }> = [];
     for (const outcome of outcomes) {
       if (outcome.kind === "failed") failures.push(outcome);
-      else if (outcome.kind === "published" || outcome.adopted) {
+      else if (outcome.adopted) {
         counted.push(outcome.key);
         sizes.push(outcome.sizeBytes);
       }
@@ -327,8 +327,11 @@ export class FsL2Adapter extends L2AdapterBase {
       for (let attempt = 0; ; attempt++) {
         const outcome = await writeAndPublish(ctx, finalPath, data);
         if (outcome.published) {
+          // A racing writer of the same key (or a lookup) may have seen this file between our link() and
+          // now and already counted it: count each key once.
+          const adopted = !this.#index.has(key.id);
           this.#index.set(key.id, { key, sizeBytes: data.byteLength });
-          return { kind: "published", key, sizeBytes: data.byteLength };
+          return { kind: "published", key, sizeBytes: data.byteLength, adopted };
         }
         const existing = await this.#statKeyFile(finalPath);
         if (typeof existing === "number") return this.#existed(key, existing);
