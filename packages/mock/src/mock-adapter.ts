@@ -33,7 +33,8 @@ export class MockL2Adapter extends L2AdapterBase {
   #usedBytes = 0;
 
   constructor(config: MockL2AdapterConfig, context?: Partial<L2AdapterContext>) {
-    const capacityBytes = Math.floor(config.maxSizeGb * GIB);
+    // At least one byte: a capacity of 0 would read as "unknown" (usageFraction -1) in the base accounting.
+    const capacityBytes = Math.max(1, Math.floor(config.maxSizeGb * GIB));
     super({ type: context?.typeName ?? "mock", capacityBytes, logger: context?.logger });
     this.capacityBytes = capacityBytes;
     this.bandwidthBytesPerSecond = config.mockBandwidthGb * GIB;

@@ -287,3 +287,15 @@ describe("mock close", () => {
     await adapter.close();
   });
 });
+
+describe("mock capacity", () => {
+  it("a capacity below one byte is still a known capacity (full), never 'unknown'", async () => {
+    const adapter = mock(0.25);
+    expect(adapter.usage().totalCapacityBytes).toBe(1);
+    expect(adapter.usage().usageFraction).toBe(0);
+    const result = await adapter.store([key(1)], [bytes(2, 1)]);
+    expect(result.ok).toBe(false);
+    expect(isL2Error(result.error, "IO_FAILED")).toBe(true);
+    await adapter.close();
+  });
+});
