@@ -46,7 +46,7 @@ interface GlobalOptions {
 }
 
 /** Builds the `x-l2` program; each action stores its exit status in `status.code`. */
-export function buildProgram(status: { code: number }): Command {
+function buildProgram(status: { code: number }): Command {
   const program = new Command("x-l2")
     .description("List, describe, check and benchmark x-l2 L2 storage adapters")
     .version(version)

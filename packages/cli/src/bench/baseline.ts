@@ -26,7 +26,7 @@ export interface MediumBaseline {
 }
 
 /** Where the file baseline writes: beside the adapter's files when it has a base_path, else the temp dir. */
-export function baselineDir(config: Record<string, unknown>): string {
+function baselineDir(config: Record<string, unknown>): string {
   const base = typeof config.base_path === "string" ? resolve(config.base_path) : tmpdir();
   return join(base, `.x-l2-baseline-${process.pid}-${randomBytes(4).toString("hex")}`);
 }

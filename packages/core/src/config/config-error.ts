@@ -23,7 +23,7 @@ const TYPE_WORDS: Record<string, string> = { int: "integer", record: "object", n
  * zod's default messages in core's words ("must be >= 0" instead of "Too small: expected number to be
  * >=0"). Passed per parse, so a message an author wrote in the schema still wins.
  */
-export function coreIssueMessage(issue: Zod.core.$ZodRawIssue): string | undefined {
+function coreIssueMessage(issue: Zod.core.$ZodRawIssue): string | undefined {
   const bound = (minimum: boolean) => {
     const limit = String(minimum ? issue.minimum : issue.maximum);
     const inclusive = issue.inclusive !== false;

@@ -1,4 +1,3 @@
-import type { z as Zod } from "zod";
 import { loadZod } from "./zod.js";
 
 export const EVICTION_POLICIES = ["LRU", "IsolatedLRU", "noop"] as const;
@@ -32,6 +31,3 @@ export function evictionSchema() {
     })
     .describe("L2 eviction; absent = no eviction");
 }
-
-export type EvictionSchema = ReturnType<typeof evictionSchema>;
-export type EvictionInput = Zod.output<EvictionSchema>;

@@ -97,7 +97,7 @@ export async function resolvePluginAdapter(
 }
 
 /** Creates the adapter a parsed `plugin` config names; every failure is an L2Error naming module and export. */
-export async function createPluginAdapter(
+async function createPluginAdapter(
   config: PluginL2AdapterConfig,
   context: L2AdapterContext,
   options: PluginAdapterTypeOptions,
