@@ -1,7 +1,9 @@
 import { readFile, realpath } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { exports as resolveExports } from "resolve.exports";
+
+// Needed only when a type is loaded, not to list types, so required on first use (it ships CommonJS).
+let resolveExports: typeof import("resolve.exports").exports | undefined;
 
 /** An installed package: its name, version, real directory and parsed package.json. */
 export interface PackageInfo {
@@ -56,6 +58,9 @@ function info(name: string, file: string, json: Record<string, any>): PackageInf
 export function resolvePackageEntry(packageJson: Record<string, any>, subpath = "."): string | undefined {
   if (packageJson.exports !== undefined) {
     try {
+      resolveExports ??= (
+        createRequire(import.meta.url)("resolve.exports") as typeof import("resolve.exports")
+      ).exports;
       return resolveExports(packageJson, subpath, { conditions: ["node", "import"] })?.[0];
     } catch {
       return undefined;
