@@ -223,16 +223,17 @@ describe("x-l2 bench", () => {
 
   it("Ctrl-C stops the run, deletes the round's keys, closes the adapter and exits 130", async () => {
     const withFs = await createTestApp({ withMock: false, withAdapters: false, withFs: true });
+    let child: ReturnType<typeof spawn> | undefined;
     try {
-      const child = spawn(
+      child = spawn(
         process.execPath,
         [BIN, "bench", "--num-keys", "64", "--chunk-size", "64KiB", "--rounds", "100000"],
         { cwd: withFs.dir, stdio: ["ignore", "pipe", "pipe"] },
       );
       let stderr = "";
-      child.stderr.setEncoding("utf8");
+      child.stderr!.setEncoding("utf8");
       const started = new Promise<void>((resolve) => {
-        child.stderr.on("data", (chunk: string) => {
+        child!.stderr!.on("data", (chunk: string) => {
           stderr += chunk;
           if (stderr.includes("x-l2 bench: running")) resolve();
         });
@@ -251,6 +252,8 @@ describe("x-l2 bench", () => {
       });
       expect(files.filter((entry) => entry.isFile()).map((entry) => entry.name)).toEqual([]);
     } finally {
+      // A failed expectation must not leave a 100000-round bench running.
+      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await withFs.remove();
     }
   });
