@@ -61,3 +61,4 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
 
 // The config class shapes live with defineL2AdapterConfig; re-exported for modules typed against this file.
 export type { L2AdapterConfigClassLike } from "./define-config.js";
+export type { SharedAdapterConfig } from "./shared-config.js";

@@ -11,6 +11,7 @@ import { L2Error } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import type { PluginL2AdapterConfig } from "../plugin/plugin-config.js";
 import { createPluginAdapterType, resolvePluginAdapter } from "../plugin/plugin-type.js";
+import { attachSharedKeys } from "../wrappers/attach-shared-keys.js";
 import {
   type DiscoveredType,
   discoverAdapterTypes,
@@ -212,7 +213,8 @@ export class L2AdapterRegistry {
         },
       );
     }
-    return adapter;
+    // Shared keys act on their own (eviction attached, persist_enabled honoured at close).
+    return attachSharedKeys(adapter, parsed, context.logger);
   }
 
   #discovered_(): Promise<Map<string, DiscoveredType>> {
