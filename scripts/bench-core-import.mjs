@@ -20,9 +20,13 @@ const RUNS = Number(arg("runs", "15"));
 const root = resolve(arg("root", join(here, "..")));
 const coreEntry = pathToFileURL(join(here, "..", "packages", "core", "dist", "index.js")).href;
 const zodEntry = pathToFileURL(
-  execFileSync(process.execPath, ["-p", `require.resolve("zod", { paths: [${JSON.stringify(join(here, "..", "packages", "core"))}] })`], {
-    encoding: "utf8",
-  }).trim(),
+  execFileSync(
+    process.execPath,
+    ["-p", `require.resolve("zod", { paths: [${JSON.stringify(join(here, "..", "packages", "core"))}] })`],
+    {
+      encoding: "utf8",
+    },
+  ).trim(),
 ).href;
 
 const coreProbe = `
