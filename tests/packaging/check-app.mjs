@@ -204,7 +204,7 @@ await expectFailure(
   "plugin params rejected",
   plugin("kvstash-l2-inmemory", "InMemoryL2Adapter", { adapter_params: { max_size_gb: -1 } }),
   "PLUGIN_PARAMS_INVALID",
-  'plugin: adapter_params rejected by export "InMemoryL2AdapterConfig" of module "kvstash-l2-inmemory": field "max_size_gb": must be a positive number (got -1)',
+  'plugin: adapter_params rejected by export "InMemoryL2AdapterConfig" of module "kvstash-l2-inmemory": field "adapter_params.max_size_gb": must be a positive number (got -1)',
 );
 await expectFailure(
   "throws while loading",
