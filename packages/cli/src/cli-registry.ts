@@ -46,7 +46,7 @@ function coreVersion(): string | null {
 export async function listTypeRows(registry: L2AdapterRegistry): Promise<TypeRow[]> {
   const infos = await registry.list();
   return infos.map((info) => {
-    const bundled = info.root !== undefined && info.root !== registry.root;
+    const bundled = info.discoveryRoot !== undefined;
     return {
       type: info.type,
       source: info.source,

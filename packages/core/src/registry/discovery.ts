@@ -19,8 +19,8 @@ export interface L2AdapterTypeInfo {
   readonly entry?: string | undefined;
   /** What the type stores on, when its package declares it (`x-l2.media`). */
   readonly medium?: AdapterMedium | undefined;
-  /** The discovery root whose package.json led to the package. */
-  readonly root?: string | undefined;
+  /** Set when a further discovery root (not the application) led to the package: that root. */
+  readonly discoveryRoot?: string | undefined;
   /** A problem known without importing anything (bad manifest, incompatible contract, duplicate type). */
   readonly error?: { readonly code: L2ErrorCode; readonly message: string } | undefined;
 }
@@ -29,6 +29,8 @@ export interface L2AdapterTypeInfo {
 export interface DiscoveredType {
   readonly info: L2AdapterTypeInfo;
   readonly pkg: PackageInfo;
+  /** The root whose package.json led to the package. */
+  readonly root: string;
 }
 
 /** The packages one root offers: itself when it is an adapter package, then its direct dependencies. */
@@ -75,12 +77,18 @@ export async function discoverAdapterTypes(
     const root = roots[i]!;
     for (const pkg of packages) {
       const manifest = checkManifest(pkg.json[MANIFEST_FIELD]);
-      const base = { source: "package" as const, packageName: pkg.name, version: pkg.version, root };
+      const base = {
+        source: "package" as const,
+        packageName: pkg.name,
+        version: pkg.version,
+        ...(i > 0 ? { discoveryRoot: root } : {}),
+      };
       if (typeof manifest === "string") {
         const type = `${pkg.name} (invalid manifest)`;
         if (!found.has(type)) {
           found.set(type, {
             pkg,
+            root,
             info: { ...base, type, error: { code: "ADAPTER_INVALID", message: `${pkg.name}: ${manifest}` } },
           });
         }
@@ -94,14 +102,19 @@ export async function discoverAdapterTypes(
         }
         const previous = found.get(type);
         if (previous) {
-          if (previous.info.root === root && previous.pkg.dir !== pkg.dir) {
+          if (previous.root === root && previous.pkg.dir !== pkg.dir) {
             logger.warn(
               `adapter type "${type}" is declared by ${previous.info.packageName} and ${pkg.name}; using the first`,
             );
           }
           continue;
         }
-        found.set(type, { pkg, info: { ...base, type, entry, medium: manifest.media[type], error } });
+        const medium = manifest.media[type];
+        found.set(type, {
+          pkg,
+          root,
+          info: { ...base, type, entry, ...(medium ? { medium } : {}), error },
+        });
       }
     }
   }
