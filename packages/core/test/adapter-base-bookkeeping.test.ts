@@ -169,7 +169,9 @@ describe("capacity admission", () => {
     expect(result.ok).toBe(false);
     expect(result.bytesWritten).toBe(100);
     expect(isL2Error(result.error, "IO_FAILED")).toBe(true);
-    expect(result.error?.message).toMatch(/capacity reached, 60 bytes do not fit \(60\/100 bytes used or reserved\); key /);
+    expect(result.error?.message).toMatch(
+      /capacity reached, 60 bytes do not fit \(60\/100 bytes used or reserved\); key /,
+    );
     expect(a.usage().totalBytesUsed).toBe(100);
   });
 
@@ -339,7 +341,7 @@ describe("the connector bridge", () => {
       exists: async (keys) => keys.map((k) => map.get(k.id)?.byteLength),
       get: async (keys) => keys.map((k) => map.get(k.id)),
       set: async (keys, objects) => {
-        keys.forEach((k, i) => map.set(k.id, objects[i]!.slice()));
+        for (const [i, k] of keys.entries()) map.set(k.id, objects[i]!.slice());
       },
       delete: async (keys) => keys.map((k) => map.delete(k.id)),
       ...overrides,
@@ -430,7 +432,7 @@ describe("the connector bridge", () => {
           exists: async (keys) => keys.map((k) => map.get(k.id)?.byteLength),
           get: async (keys) => keys.map((k) => map.get(k.id)),
           set: async (keys, objects) => {
-            keys.forEach((k, i) => map.set(k.id, objects[i]!.slice()));
+            for (const [i, k] of keys.entries()) map.set(k.id, objects[i]!.slice());
           },
           delete: async (keys) => {
             for (const k of keys) map.delete(k.id);
