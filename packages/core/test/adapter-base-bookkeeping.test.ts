@@ -123,6 +123,8 @@ describe("the key index: a key counts once however it arrives", () => {
   it("stored, re-stored, adopted by a lookup, recovered at start-up", async () => {
     const external = new Map([[key(1).id, bytes(100)]]);
     const a = adapter(external);
+    const origins: string[] = [];
+    a.addListener({ onKeysStored: (keys, _s, info) => origins.push(`${keys.length}:${info?.origin}`) });
     await a.whenReady();
     expect(a.usage().totalBytesUsed).toBe(100); // recovered
     await a.store([key(2)], [bytes(50)]);
@@ -136,6 +138,7 @@ describe("the key index: a key counts once however it arrives", () => {
     expect(result).toMatchObject({ ok: true, bytesWritten: 0 });
     expect(a.usage().totalBytesUsed).toBe(180);
     expect(a.recoveredEntries().map((e) => e.key.id)).toEqual([key(1).id, key(2).id, key(3).id]);
+    expect(origins).toEqual(["1:stored", "1:found"]); // recovered keys are not announced
   });
 
   it("per cache salt, and never negative", async () => {
@@ -454,7 +457,7 @@ describe("the connector bridge", () => {
 });
 
 describe("persist_enabled: false", () => {
-  it("the keys this adapter stored are deleted at close; keys found from an earlier run are kept", async () => {
+  it("the keys this adapter stored are deleted at close; keys from an earlier run or another process are kept", async () => {
     const external = new Map([[key(40).id, bytes(10)]]);
     class PConfig extends defineL2AdapterConfig("persist-test", z.object({}), {
       summary: "t",
@@ -467,8 +470,11 @@ describe("persist_enabled: false", () => {
     });
     const a = await registry.create({ type: "persist-test", persist_enabled: false });
     await a.store([key(1), key(2)], [bytes(10), bytes(10)]);
+    external.set(key(41).id, bytes(10)); // written by another process, then found by a lookup
+    expect((await a.lookupAndLock([key(41)])).test(0)).toBe(true);
+    a.unlock([key(41)]);
     await a.close();
-    expect([...external.keys()]).toEqual([key(40).id]);
+    expect([...external.keys()].sort()).toEqual([key(40).id, key(41).id].sort());
 
     const kept = await registry.create({ type: "persist-test" });
     await kept.store([key(3)], [bytes(10)]);
