@@ -34,7 +34,11 @@ export interface DiscoveredType {
 }
 
 /** The packages one root offers: itself when it is an adapter package, then its direct dependencies. */
-async function adapterPackagesOf(root: string, logger: L2Logger): Promise<PackageInfo[]> {
+async function adapterPackagesOf(
+  root: string,
+  includeDev: boolean,
+  logger: L2Logger,
+): Promise<PackageInfo[]> {
   let appJson: Record<string, any> | undefined;
   try {
     appJson = await readPackageJson(join(root, "package.json"));
@@ -56,7 +60,9 @@ async function adapterPackagesOf(root: string, logger: L2Logger): Promise<Packag
     });
   }
   const deps = await Promise.all(
-    dependencyNames(appJson).map((name) => findInstalledPackage(name, root).catch(() => undefined)),
+    dependencyNames(appJson, includeDev).map((name) =>
+      findInstalledPackage(name, root, appJson).catch(() => undefined),
+    ),
   );
   for (const pkg of deps) if (pkg && pkg.json[MANIFEST_FIELD] !== undefined) packages.push(pkg);
   return packages;
@@ -72,7 +78,9 @@ export async function discoverAdapterTypes(
   logger: L2Logger,
 ): Promise<Map<string, DiscoveredType>> {
   const found = new Map<string, DiscoveredType>();
-  const perRoot = await Promise.all(roots.map((root) => adapterPackagesOf(root, logger)));
+  // A further root (a tool's own package) offers what it ships with: its dev dependencies are not installed
+  // alongside it, and in a workspace they would add types the application never chose.
+  const perRoot = await Promise.all(roots.map((root, i) => adapterPackagesOf(root, i === 0, logger)));
   for (const [i, packages] of perRoot.entries()) {
     const root = roots[i]!;
     for (const pkg of packages) {

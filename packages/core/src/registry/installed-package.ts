@@ -33,9 +33,14 @@ export async function readPackageJson(file: string): Promise<Record<string, any>
  * `node_modules/<name>` up the tree. Reads package.json only, so a package whose "exports" hides
  * package.json, or whose build output is missing, is still found (and then reported precisely).
  */
-export async function findInstalledPackage(name: string, root: string): Promise<PackageInfo | undefined> {
+export async function findInstalledPackage(
+  name: string,
+  root: string,
+  /** The root's package.json when the caller has read it already (discovery asks for many names). */
+  rootJson?: Record<string, any>,
+): Promise<PackageInfo | undefined> {
   const appFile = join(root, "package.json");
-  const app = await readPackageJson(appFile).catch(() => undefined);
+  const app = rootJson ?? (await readPackageJson(appFile).catch(() => undefined));
   if (app?.name === name && app.exports !== undefined) return info(name, appFile, app);
   for (const dir of createRequire(appFile).resolve.paths(name) ?? []) {
     const file = join(dir, name, "package.json");

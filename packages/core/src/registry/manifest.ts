@@ -52,10 +52,11 @@ export function checkManifest(value: unknown): AdapterManifest | string {
   };
 }
 
-/** Names of an application's direct dependencies, in package.json order. */
-export function dependencyNames(appJson: Record<string, any>): string[] {
+/** Names of an application's direct dependencies, in package.json order (dev dependencies last, if asked). */
+export function dependencyNames(appJson: Record<string, any>, includeDev = true): string[] {
   const names = new Set<string>();
-  for (const field of ["dependencies", "optionalDependencies", "devDependencies"]) {
+  const fields = ["dependencies", "optionalDependencies", ...(includeDev ? ["devDependencies"] : [])];
+  for (const field of fields) {
     const deps = appJson[field];
     if (deps && typeof deps === "object") for (const name of Object.keys(deps)) names.add(name);
   }
