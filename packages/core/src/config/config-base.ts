@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { L2Error } from "../errors.js";
+import { DEFAULT_AFFINITY_TAG, parseSerdeConfig, type SerdeConfig } from "../serde/serde-config.js";
 import { type CamelCased, toCamelCase } from "./case.js";
 import { closestKey } from "./closest-key.js";
 import { type EvictionConfig, SHARED_CONFIG_KEYS, sharedConfigShape } from "./eviction.js";
@@ -14,6 +15,10 @@ export interface SharedAdapterConfig {
   readonly persistEnabled: boolean;
   /** `shared`, default false. */
   readonly shared: boolean;
+  /** Parsed `serde` block; null = objects are stored as raw bytes. */
+  readonly serde?: SerdeConfig | null;
+  /** `affinity_tag`, default "_default": the L1 tier this adapter is bound to. */
+  readonly affinityTag?: string;
 }
 
 const sharedSchema = z.strictObject(sharedConfigShape);
@@ -28,12 +33,16 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
   readonly eviction: EvictionConfig | null;
   readonly persistEnabled: boolean;
   readonly shared: boolean;
+  readonly serde: SerdeConfig | null;
+  readonly affinityTag: string;
 
   constructor(type: string, shared: SharedAdapterConfig) {
     this.type = type;
     this.eviction = shared.eviction;
     this.persistEnabled = shared.persistEnabled;
     this.shared = shared.shared;
+    this.serde = shared.serde ?? null;
+    this.affinityTag = shared.affinityTag ?? DEFAULT_AFFINITY_TAG;
   }
 
   /** The JSON form (snake_case keys, `type` included) that `fromDict` accepts back. */
@@ -61,12 +70,16 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
         : null,
       persistEnabled: parsed.data.persist_enabled,
       shared: parsed.data.shared,
+      serde: input.serde === undefined ? null : parseSerdeConfig(input.serde, type),
+      affinityTag: parsed.data.affinity_tag,
     };
   }
 
   /** The shared keys back in JSON form (only those that differ from "absent"). */
   protected sharedToDict(): Record<string, unknown> {
     const out: Record<string, unknown> = { persist_enabled: this.persistEnabled, shared: this.shared };
+    if (this.affinityTag !== DEFAULT_AFFINITY_TAG) out.affinity_tag = this.affinityTag;
+    if (this.serde) out.serde = { ...this.serde.raw };
     if (this.eviction) {
       out.eviction = {
         eviction_policy: this.eviction.policy,

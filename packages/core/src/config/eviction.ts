@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { affinityTagSchema, serdeSchema } from "../serde/serde-config.js";
 
 export const EVICTION_POLICIES = ["LRU", "IsolatedLRU", "noop"] as const;
 export type EvictionPolicyName = (typeof EVICTION_POLICIES)[number];
@@ -40,6 +41,9 @@ export const sharedConfigShape = {
     .boolean()
     .default(false)
     .describe("the storage is shared by several adapter instances (one directory, bucket or server)"),
+  // serde: per-type kwargs are checked by parseSerdeConfig (src/serde), which also refuses tensor serdes.
+  serde: serdeSchema.optional(),
+  affinity_tag: affinityTagSchema,
 };
 
 export const SHARED_CONFIG_KEYS = Object.keys(sharedConfigShape);

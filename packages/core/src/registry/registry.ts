@@ -12,6 +12,7 @@ import type { L2AdapterConfigBase } from "../config/config-base.js";
 import { isL2Error, L2Error, type L2ErrorCode } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import { createPluginAdapterType } from "../plugin/plugin-type.js";
+import { wrapWithSerde } from "../serde/wrap.js";
 import { classifyImportError } from "./load-error.js";
 import {
   checkManifest,
@@ -247,6 +248,8 @@ export class L2AdapterRegistry {
       l1MemoryDesc: options.l1MemoryDesc,
       tpRank: options.tpRank,
     };
+    // serde: the key file and hash addon are checked before the inner adapter opens anything.
+    const wrap = parsed.serde ? await wrapWithSerde(parsed.serde, type, context.logger) : undefined;
     const adapter = await definition.create(parsed, context);
     const missing = missingAdapterMethods(adapter);
     if (missing.length > 0) {
@@ -258,7 +261,7 @@ export class L2AdapterRegistry {
         },
       );
     }
-    return adapter;
+    return wrap ? wrap(adapter) : adapter;
   }
 
   // ---- discovery -----------------------------------------------------------------------------------

@@ -1,0 +1,230 @@
+import type {
+  AdapterCapabilities,
+  AdapterStatus,
+  KeyListPage,
+  L2Adapter,
+  L2AdapterListener,
+  ListKeysOptions,
+  StoreResult,
+} from "../adapter.js";
+import { Bitmap } from "../bitmap.js";
+import { L2Error } from "../errors.js";
+import { createConsoleLogger, type L2Logger } from "../logger.js";
+import { isObjectKey, type ObjectKey } from "../object-key.js";
+import type { AdapterUsage } from "../usage.js";
+import { concatParts, type FrameCodec, splitLike } from "./frame-codec.js";
+
+/** The vectored members of the 0.2 adapter base; used when the inner adapter has them. */
+interface VectoredAdapter {
+  storeParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]): Promise<StoreResult>;
+  loadParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]): Promise<Bitmap>;
+}
+
+function isVectored(adapter: L2Adapter): adapter is L2Adapter & VectoredAdapter {
+  const a = adapter as Partial<VectoredAdapter>;
+  return typeof a.storeParts === "function" && typeof a.loadParts === "function";
+}
+
+export interface SerdeL2AdapterOptions {
+  /** Delete an object whose frame fails validation so the next store repairs it. Default true. */
+  deleteCorrupt?: boolean;
+  logger?: L2Logger;
+}
+
+// Keys whose load missed or failed validation, deleted when their lock is released. Bounded, oldest out.
+const MAX_SUSPECTS = 10_000;
+
+/**
+ * Frames every stored object with a serde (LMCache's SerdeL2AdapterWrapper): store encodes, load decodes
+ * and verifies, everything else is the inner adapter's (usage, listeners and listing count framed bytes).
+ * A frame that fails validation is a miss, counted in status(), and by default its object is deleted.
+ */
+export class SerdeL2Adapter implements L2Adapter {
+  readonly inner: L2Adapter;
+  readonly codec: FrameCodec;
+  readonly #deleteCorrupt: boolean;
+  readonly #logger: L2Logger;
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #suspects = new Map<string, ObjectKey>();
+  #closing: Promise<void> | undefined;
+  #rejectedFrames = 0;
+  #repairDeletes = 0;
+
+  constructor(inner: L2Adapter, codec: FrameCodec, options: SerdeL2AdapterOptions = {}) {
+    this.inner = inner;
+    this.codec = codec;
+    this.#deleteCorrupt = options.deleteCorrupt ?? true;
+    this.#logger = options.logger ?? createConsoleLogger(`${inner.type}+${codec.type}`);
+  }
+
+  get type(): string {
+    return this.inner.type;
+  }
+
+  get capabilities(): AdapterCapabilities {
+    return this.inner.capabilities;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined || this.inner.closed;
+  }
+
+  store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+    return this.#track("store", async () => {
+      this.#checkBatch("store", keys, objects, "objects");
+      const frames: Uint8Array[][] = [];
+      for (const [i, key] of keys.entries()) frames.push(await this.codec.encode(key, objects[i]!));
+      if (isVectored(this.inner)) return this.inner.storeParts(keys, frames);
+      return this.inner.store(keys, frames.map(concatParts));
+    });
+  }
+
+  lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
+    return this.#track("lookupAndLock", () => this.inner.lookupAndLock(keys));
+  }
+
+  unlock(keys: readonly ObjectKey[]): void {
+    this.inner.unlock(keys);
+    if (!Array.isArray(keys) || this.#suspects.size === 0 || this.closed) return;
+    const repair: ObjectKey[] = [];
+    for (const key of keys) {
+      if (!isObjectKey(key)) continue;
+      const suspect = this.#suspects.get(key.id);
+      if (suspect) {
+        this.#suspects.delete(key.id);
+        repair.push(suspect);
+      }
+    }
+    if (repair.length > 0) this.#remove(repair);
+  }
+
+  load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
+    return this.#track("load", async () => {
+      this.#checkBatch("load", keys, targets, "targets");
+      const layouts = targets.map((target) => this.codec.layout(target));
+      let loaded: Bitmap;
+      let parts: (readonly Uint8Array[])[];
+      if (isVectored(this.inner)) {
+        loaded = await this.inner.loadParts(keys, layouts);
+        parts = layouts;
+      } else {
+        // Without vectored I/O the frame lands in one buffer; decoding then moves the payload to the target.
+        const frames = layouts.map((layout) => new Uint8Array(layout.reduce((n, p) => n + p.byteLength, 0)));
+        loaded = await this.inner.load(keys, frames);
+        parts = frames.map((frame, i) => splitLike(frame, layouts[i]!));
+      }
+      const result = new Bitmap(keys.length);
+      const corrupt: ObjectKey[] = [];
+      for (const [i, key] of keys.entries()) {
+        if (!loaded.test(i)) {
+          // Present at lookup but not loadable at its size (truncated, extended): repaired at unlock.
+          this.#suspect(key);
+          continue;
+        }
+        const verdict = await this.codec.decode(key, parts[i]!, targets[i]!);
+        if (verdict === null) {
+          result.set(i);
+          continue;
+        }
+        this.#rejectedFrames++;
+        this.#logger.warn("serde frame refused; treated as a miss", {
+          key: key.id,
+          serde: this.codec.type,
+          reason: verdict,
+        });
+        this.#suspect(key);
+        corrupt.push(key);
+      }
+      // Unlocked corrupt objects go now; locked ones (the usual lookup-load-unlock) go at unlock.
+      if (corrupt.length > 0) this.#remove(corrupt);
+      return result;
+    });
+  }
+
+  delete(keys: readonly ObjectKey[]): Promise<void> {
+    return this.#track("delete", () => this.inner.delete(keys));
+  }
+
+  listKeys(options: ListKeysOptions): Promise<KeyListPage> {
+    return this.#track("listKeys", () => this.inner.listKeys(options));
+  }
+
+  usage(): AdapterUsage {
+    return this.inner.usage();
+  }
+
+  status(): AdapterStatus {
+    return {
+      ...this.inner.status(),
+      serde: this.codec.type,
+      serdeRejectedFrames: this.#rejectedFrames,
+      serdeRepairDeletes: this.#repairDeletes,
+    };
+  }
+
+  addListener(listener: L2AdapterListener): () => void {
+    return this.inner.addListener(listener);
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      // Our own transforms may still write into caller buffers after the inner adapter settled.
+      while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+      this.#suspects.clear();
+      await this.inner.close();
+    })();
+    return this.#closing;
+  }
+
+  #suspect(key: ObjectKey): void {
+    if (!this.#deleteCorrupt) return;
+    this.#suspects.delete(key.id);
+    this.#suspects.set(key.id, key);
+    if (this.#suspects.size > MAX_SUSPECTS) this.#suspects.delete(this.#suspects.keys().next().value!);
+  }
+
+  /** Deletes damaged objects in the background (locked ones are skipped by the inner adapter). */
+  #remove(keys: ObjectKey[]): void {
+    if (!this.#deleteCorrupt || this.closed) return;
+    const work = this.inner.delete(keys).then(
+      () => {
+        this.#repairDeletes += keys.length;
+      },
+      (error) => this.#logger.warn("could not delete damaged objects", { error: String(error) }),
+    );
+    this.#inflight.add(work);
+    void work.finally(() => this.#inflight.delete(work));
+  }
+
+  #checkBatch(op: string, keys: readonly ObjectKey[], buffers: readonly Uint8Array[], name: string): void {
+    const bad = (field: string, message: string) =>
+      new L2Error("ARGUMENT_INVALID", `${field} ${message}`, { field, adapterType: this.type });
+    if (!Array.isArray(keys)) throw bad("keys", `${op}() needs an array of ObjectKey`);
+    const badKey = keys.findIndex((k) => !isObjectKey(k));
+    if (badKey >= 0) throw bad(`keys[${badKey}]`, "is not an ObjectKey (create keys with new ObjectKey())");
+    if (!Array.isArray(buffers)) throw bad(name, `${op}() needs an array of Uint8Array`);
+    if (buffers.length !== keys.length)
+      throw bad(name, `has ${buffers.length} entries for ${keys.length} keys; pass one per key`);
+    const badBuffer = buffers.findIndex((b) => !(b instanceof Uint8Array));
+    if (badBuffer >= 0) throw bad(`${name}[${badBuffer}]`, "is not a Uint8Array");
+  }
+
+  #track<R>(op: string, fn: () => Promise<R>): Promise<R> {
+    if (this.closed) {
+      return Promise.reject(
+        new L2Error(
+          "ADAPTER_CLOSED",
+          `${op}() called on a closed "${this.type}" adapter; create a new adapter`,
+          {
+            adapterType: this.type,
+          },
+        ),
+      );
+    }
+    const promise = fn();
+    this.#inflight.add(promise);
+    const forget = () => this.#inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+}
