@@ -98,8 +98,10 @@ export {
   AESGCM_TAG_BYTES,
   AESGCM_VERSION,
   AesGcmCodec,
+  type AesGcmCodecOptions,
   deriveSaltKey,
   HKDF_INFO_PREFIX,
+  hkdfSaltKeys,
 } from "./serde/aesgcm-codec.js";
 export {
   CHECKSUM_HEADER_BYTES,

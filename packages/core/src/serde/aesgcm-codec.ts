@@ -13,8 +13,9 @@ export const HKDF_INFO_PREFIX = { aesgcm: "lmcache-l2-aesgcm-v1", encrypt: "lmca
 
 export interface AesGcmCodecOptions {
   type: "aesgcm" | "encrypt";
-  masterKey: Uint8Array;
   aesBits: 128 | 256;
+  /** The AES key (aesBits / 8 bytes) of a cache salt; `hkdfSaltKeys` is LMCache's provider. */
+  keyForSalt: (cacheSalt: string) => Uint8Array;
   /** Authenticate the key id as AAD (not LMCache-readable): a frame copied under another key fails its tag. */
   bindKey: boolean;
 }
@@ -30,30 +31,36 @@ export function deriveSaltKey(
   return Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), info, bytes));
 }
 
+/** LMCache's HkdfKeyProvider: one key per cache salt, derived once from a private copy of the master key. */
+export function hkdfSaltKeys(
+  masterKey: Uint8Array,
+  type: "aesgcm" | "encrypt",
+  aesBits: 128 | 256,
+): (cacheSalt: string) => Uint8Array {
+  const master = Buffer.from(masterKey);
+  const keys = new Map<string, Buffer>();
+  return (cacheSalt) => {
+    let key = keys.get(cacheSalt);
+    if (!key) {
+      key = deriveSaltKey(master, HKDF_INFO_PREFIX[type], cacheSalt, aesBits / 8);
+      keys.set(cacheSalt, key);
+    }
+    return key;
+  };
+}
+
 export class AesGcmCodec implements FrameCodec {
   readonly type: "aesgcm" | "encrypt";
   readonly overhead = AESGCM_HEADER_BYTES + AESGCM_TAG_BYTES;
-  readonly #masterKey: Buffer;
-  readonly #keyBytes: number;
+  readonly #keyFor: (cacheSalt: string) => Uint8Array;
   readonly #cipher: CipherGCMTypes;
   readonly #bindKey: boolean;
-  readonly #keys = new Map<string, Buffer>();
 
   constructor(options: AesGcmCodecOptions) {
     this.type = options.type;
-    this.#masterKey = Buffer.from(options.masterKey);
-    this.#keyBytes = options.aesBits / 8;
+    this.#keyFor = options.keyForSalt;
     this.#cipher = `aes-${options.aesBits}-gcm` as CipherGCMTypes;
     this.#bindKey = options.bindKey;
-  }
-
-  #keyFor(cacheSalt: string): Buffer {
-    let key = this.#keys.get(cacheSalt);
-    if (!key) {
-      key = deriveSaltKey(this.#masterKey, HKDF_INFO_PREFIX[this.type], cacheSalt, this.#keyBytes);
-      this.#keys.set(cacheSalt, key);
-    }
-    return key;
   }
 
   async encode(key: ObjectKey, payload: Uint8Array): Promise<Uint8Array[]> {

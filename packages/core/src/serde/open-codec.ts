@@ -1,6 +1,6 @@
 import { L2Error } from "../errors.js";
 import type { L2Logger } from "../logger.js";
-import { AesGcmCodec } from "./aesgcm-codec.js";
+import { AesGcmCodec, hkdfSaltKeys } from "./aesgcm-codec.js";
 import { ChecksumCodec } from "./checksum-codec.js";
 import type { FrameCodec } from "./frame-codec.js";
 import { readMasterKey } from "./master-key.js";
@@ -36,9 +36,9 @@ export async function openSerdeCodec(
   }
   const codec = new AesGcmCodec({
     type: config.type,
-    masterKey,
     aesBits: config.aesBits,
     bindKey: config.bindKey,
+    keyForSalt: hkdfSaltKeys(masterKey, config.type, config.aesBits),
   });
   masterKey.fill(0);
   return codec;
