@@ -126,6 +126,8 @@ export class SerdeL2Adapter implements L2Adapter {
           result.set(i);
           continue;
         }
+        // A refused frame's bytes may already sit in the caller's buffer (vectored load): clear them.
+        targets[i]!.fill(0);
         this.#rejectedFrames++;
         this.#logger.warn("serde frame refused; treated as a miss", {
           key: key.id,
