@@ -38,11 +38,14 @@ export function splitLike(frame: Uint8Array, layout: readonly Uint8Array[]): Uin
   return out;
 }
 
+export const partsSize = (parts: readonly Uint8Array[]): number =>
+  parts.reduce((n, p) => n + p.byteLength, 0);
+
 /** One buffer holding the parts back to back (for adapters without vectored I/O). */
-export function concatParts(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.byteLength;
-  const out = new Uint8Array(size);
+export function concatParts(
+  parts: readonly Uint8Array[],
+  out: Uint8Array = Buffer.allocUnsafeSlow(partsSize(parts)),
+): Uint8Array {
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);

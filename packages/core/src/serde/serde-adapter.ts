@@ -12,7 +12,8 @@ import { L2Error } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import { isObjectKey, type ObjectKey } from "../object-key.js";
 import type { AdapterUsage } from "../usage.js";
-import { concatParts, type FrameCodec, splitLike } from "./frame-codec.js";
+import { concatParts, type FrameCodec, partsSize, splitLike } from "./frame-codec.js";
+import { ScratchPool } from "./scratch-pool.js";
 
 /** The vectored members of the 0.2 adapter base; used when the inner adapter has them. */
 interface VectoredAdapter {
@@ -46,6 +47,7 @@ export class SerdeL2Adapter implements L2Adapter {
   readonly #logger: L2Logger;
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #suspects = new Map<string, ObjectKey>();
+  readonly #scratch = new ScratchPool();
   #closing: Promise<void> | undefined;
   #rejectedFrames = 0;
   #repairDeletes = 0;
@@ -75,7 +77,14 @@ export class SerdeL2Adapter implements L2Adapter {
       const frames: Uint8Array[][] = [];
       for (const [i, key] of keys.entries()) frames.push(await this.codec.encode(key, objects[i]!));
       if (isVectored(this.inner)) return this.inner.storeParts(keys, frames);
-      return this.inner.store(keys, frames.map(concatParts));
+      const joined = frames.map(
+        (parts) => concatParts(parts, this.#scratch.take(partsSize(parts))) as Buffer,
+      );
+      try {
+        return await this.inner.store(keys, joined);
+      } finally {
+        for (const buffer of joined) this.#scratch.give(buffer);
+      }
     });
   }
 
@@ -104,43 +113,59 @@ export class SerdeL2Adapter implements L2Adapter {
       const layouts = targets.map((target) => this.codec.layout(target));
       let loaded: Bitmap;
       let parts: (readonly Uint8Array[])[];
+      let frames: Buffer[] = [];
       if (isVectored(this.inner)) {
         loaded = await this.inner.loadParts(keys, layouts);
         parts = layouts;
       } else {
         // Without vectored I/O the frame lands in one buffer; decoding then moves the payload to the target.
-        const frames = layouts.map((layout) => new Uint8Array(layout.reduce((n, p) => n + p.byteLength, 0)));
+        // Content unspecified: a frame is used only when the inner adapter filled it completely.
+        frames = layouts.map((layout) => this.#scratch.take(partsSize(layout)));
+        // A rejected load keeps its frames out of the pool: nothing says its I/O stopped touching them.
         loaded = await this.inner.load(keys, frames);
         parts = frames.map((frame, i) => splitLike(frame, layouts[i]!));
       }
-      const result = new Bitmap(keys.length);
-      const corrupt: ObjectKey[] = [];
-      for (const [i, key] of keys.entries()) {
-        if (!loaded.test(i)) {
-          // Present at lookup but not loadable at its size (truncated, extended): repaired at unlock.
-          this.#suspect(key);
-          continue;
-        }
-        const verdict = await this.codec.decode(key, parts[i]!, targets[i]!);
-        if (verdict === null) {
-          result.set(i);
-          continue;
-        }
-        // A refused frame's bytes may already sit in the caller's buffer (vectored load): clear them.
-        targets[i]!.fill(0);
-        this.#rejectedFrames++;
-        this.#logger.warn("serde frame refused; treated as a miss", {
-          key: key.id,
-          serde: this.codec.type,
-          reason: verdict,
-        });
-        this.#suspect(key);
-        corrupt.push(key);
+      try {
+        return await this.#decodeAll(keys, targets, loaded, parts);
+      } finally {
+        for (const frame of frames) this.#scratch.give(frame);
       }
-      // Unlocked corrupt objects go now; locked ones (the usual lookup-load-unlock) go at unlock.
-      if (corrupt.length > 0) this.#remove(corrupt);
-      return result;
     });
+  }
+
+  async #decodeAll(
+    keys: readonly ObjectKey[],
+    targets: readonly Uint8Array[],
+    loaded: Bitmap,
+    parts: (readonly Uint8Array[])[],
+  ): Promise<Bitmap> {
+    const result = new Bitmap(keys.length);
+    const corrupt: ObjectKey[] = [];
+    for (const [i, key] of keys.entries()) {
+      if (!loaded.test(i)) {
+        // Present at lookup but not loadable at its size (truncated, extended): repaired at unlock.
+        this.#suspect(key);
+        continue;
+      }
+      const verdict = await this.codec.decode(key, parts[i]!, targets[i]!);
+      if (verdict === null) {
+        result.set(i);
+        continue;
+      }
+      // A refused frame's bytes may already sit in the caller's buffer (vectored load): clear them.
+      targets[i]!.fill(0);
+      this.#rejectedFrames++;
+      this.#logger.warn("serde frame refused; treated as a miss", {
+        key: key.id,
+        serde: this.codec.type,
+        reason: verdict,
+      });
+      this.#suspect(key);
+      corrupt.push(key);
+    }
+    // Unlocked corrupt objects go now; locked ones (the usual lookup-load-unlock) go at unlock.
+    if (corrupt.length > 0) this.#remove(corrupt);
+    return result;
   }
 
   delete(keys: readonly ObjectKey[]): Promise<void> {
@@ -173,6 +198,7 @@ export class SerdeL2Adapter implements L2Adapter {
       // Our own transforms may still write into caller buffers after the inner adapter settled.
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
       this.#suspects.clear();
+      this.#scratch.clear();
       await this.inner.close();
     })();
     return this.#closing;
