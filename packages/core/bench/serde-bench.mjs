@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Benchmark of the serde wrapper against baselines measured in the same run, interleaved (not part of tests).
-//   pnpm turbo run build --filter @x/l2-fs... && node packages/core/bench/serde-bench.mjs [--runs 5] [--sizes 1m,4m,16m] [--quick]
+//   pnpm turbo run build --filter @x/l2-fs... && node packages/core/bench/serde-bench.mjs [--runs 5] [--sizes 1m,4m,16m] [--dir DIR] [--quick]
 // 1. xxh3_64 candidates against memcpy of the same buffer (GB/s). Candidates other than the chosen
 //    xxhash-addon are measured when installed (devDependencies of @x/l2-core), else listed as skipped.
-// 2. fs store and load (one key per call, files under the OS temp dir): plain vs checksum vs aesgcm.
-//    The ratio is taken per round (same data, modes in rotating order), then the median is reported.
+// 2. fs store and load (one key per call, files under --dir, default the OS temp dir): plain vs checksum vs
+//    aesgcm, interleaved call by call in rotating order; the ratio is taken per round, then the median.
 // 3. aesgcm frame encode / decode against node:crypto AES-128-GCM over the same bytes (the machine's speed).
 import { spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from "node:crypto";
@@ -101,7 +101,8 @@ for (const size of SIZES) {
 }
 
 // ---- 2. fs store / load -----------------------------------------------------------------------------
-const root = mkdtempSync(join(tmpdir(), "x-l2-serde-bench-"));
+const BASE = arg("dir", tmpdir());
+const root = mkdtempSync(join(BASE, "x-l2-serde-bench-"));
 const keyFile = join(root, "master.key");
 writeFileSync(keyFile, randomBytes(32));
 chmodSync(keyFile, 0o600);
@@ -126,39 +127,49 @@ const makeKey = (n) => {
 const flush = () => spawnSync("sync");
 
 console.log(
-  `\n## fs store / load, one key per call (files in ${tmpdir()}; GB/s median, ratio = median of per-round ratios)`,
+  `\n## fs store / load, one key per call, modes interleaved call by call (files in ${BASE}; GB/s median of ${RUNS} rounds, ratio = median of per-round ratios)`,
 );
 const modeNames = Object.keys(modes);
 for (const size of SIZES) {
-  const count = Math.max(4, Math.round(ROUND_BYTES / size));
+  const count = Math.max(6, Math.round(ROUND_BYTES / size));
   const data = Array.from({ length: count }, () => randomFillSync(Buffer.alloc(size)));
-  const targets = data.map(() => Buffer.alloc(size));
+  const targets = Object.fromEntries(modeNames.map((m) => [m, Buffer.alloc(size)]));
   const store = Object.fromEntries(modeNames.map((m) => [m, []]));
   const load = Object.fromEntries(modeNames.map((m) => [m, []]));
   for (let run = 0; run < RUNS + 1; run++) {
-    // Rotate the order so no mode always runs first (or right after a given other one).
-    const order = modeNames.map((_, i) => modeNames[(i + run) % modeNames.length]);
-    for (const mode of order) {
-      const adapter = adapters[mode];
-      seq++;
-      const keys = data.map((_, i) => makeKey(i));
-      flush();
-      const storeNs = await timeAsync(async () => {
-        for (let i = 0; i < count; i++) {
-          const r = await adapter.store([keys[i]], [data[i]]);
+    seq++;
+    const keys = data.map((_, i) => makeKey(i));
+    const ns = { store: {}, load: {} };
+    for (const m of modeNames) {
+      ns.store[m] = 0n;
+      ns.load[m] = 0n;
+    }
+    flush();
+    // Call by call, in an order that rotates, so bursts of load from other processes hit every mode alike.
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < modeNames.length; j++) {
+        const mode = modeNames[(i + j) % modeNames.length];
+        ns.store[mode] += await timeAsync(async () => {
+          const r = await adapters[mode].store([keys[i]], [data[i]]);
           if (!r.ok) throw new Error(`store failed: ${r.error}`);
-        }
-      });
-      const loadNs = await timeAsync(async () => {
-        for (let i = 0; i < count; i++) {
-          if (!(await adapter.load([keys[i]], [targets[i]])).test(0)) throw new Error("load missed");
-        }
-      });
-      if (!targets[count - 1].equals(data[count - 1])) throw new Error(`${mode}: wrong bytes loaded`);
-      await adapter.delete(keys);
-      if (run === 0) continue; // warm-up round
-      store[mode].push(gbps(size * count, storeNs));
-      load[mode].push(gbps(size * count, loadNs));
+        });
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      for (let j = 0; j < modeNames.length; j++) {
+        const mode = modeNames[(i + j) % modeNames.length];
+        ns.load[mode] += await timeAsync(async () => {
+          if (!(await adapters[mode].load([keys[i]], [targets[mode]])).test(0))
+            throw new Error("load missed");
+        });
+        if (i === count - 1 && !targets[mode].equals(data[i])) throw new Error(`${mode}: wrong bytes loaded`);
+      }
+    }
+    for (const mode of modeNames) await adapters[mode].delete(keys);
+    if (run === 0) continue; // warm-up round
+    for (const mode of modeNames) {
+      store[mode].push(gbps(size * count, ns.store[mode]));
+      load[mode].push(gbps(size * count, ns.load[mode]));
     }
   }
   const ratio = (series, mode) => median(series[mode].map((v, i) => v / series.plain[i]));
