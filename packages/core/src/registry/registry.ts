@@ -13,6 +13,7 @@ import { isL2Error, L2Error, type L2ErrorCode } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import { createPluginAdapterType } from "../plugin/plugin-type.js";
 import { wrapWithSerde } from "../serde/wrap.js";
+import { attachSharedKeys } from "../wrappers/attach-shared-keys.js";
 import { classifyImportError } from "./load-error.js";
 import {
   checkManifest,
@@ -261,7 +262,8 @@ export class L2AdapterRegistry {
         },
       );
     }
-    return wrap ? wrap(adapter) : adapter;
+    // serde frames sit under eviction/persistence, which then count and delete framed objects.
+    return attachSharedKeys(wrap ? wrap(adapter) : adapter, parsed, context.logger);
   }
 
   // ---- discovery -----------------------------------------------------------------------------------

@@ -3,28 +3,19 @@ import type {
   AdapterStatus,
   KeyListPage,
   L2Adapter,
-  L2AdapterListener,
   ListKeysOptions,
+  OperationOptions,
   StoreResult,
 } from "../adapter.js";
 import { Bitmap } from "../bitmap.js";
 import { L2Error } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import { isObjectKey, type ObjectKey } from "../object-key.js";
-import type { AdapterUsage } from "../usage.js";
+import { DelegatingL2Adapter } from "../wrappers/delegating-adapter.js";
 import { concatParts, type FrameCodec, partsSize, splitLike } from "./frame-codec.js";
 import { ScratchPool } from "./scratch-pool.js";
 
-/** The vectored members of the 0.2 adapter base; used when the inner adapter has them. */
-interface VectoredAdapter {
-  storeParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]): Promise<StoreResult>;
-  loadParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]): Promise<Bitmap>;
-}
-
-function isVectored(adapter: L2Adapter): adapter is L2Adapter & VectoredAdapter {
-  const a = adapter as Partial<VectoredAdapter>;
-  return typeof a.storeParts === "function" && typeof a.loadParts === "function";
-}
+type Parts = readonly (readonly Uint8Array[])[];
 
 export interface SerdeL2AdapterOptions {
   /** Delete an object whose frame fails validation so the next store repairs it. Default true. */
@@ -37,11 +28,11 @@ const MAX_SUSPECTS = 10_000;
 
 /**
  * Frames every stored object with a serde (LMCache's SerdeL2AdapterWrapper): store encodes, load decodes
- * and verifies, everything else is the inner adapter's (usage, listeners and listing count framed bytes).
- * A frame that fails validation is a miss, counted in status(), and by default its object is deleted.
+ * and verifies; lookup, unlock, listing, usage, listeners and start-up are the inner adapter's (sizes are
+ * frame sizes). A frame that fails validation is a miss, counted in status(), and by default its object is
+ * deleted. When the inner adapter has vectored I/O, header and payload travel as separate parts.
  */
-export class SerdeL2Adapter implements L2Adapter {
-  readonly inner: L2Adapter;
+export class SerdeL2Adapter extends DelegatingL2Adapter {
   readonly codec: FrameCodec;
   readonly #deleteCorrupt: boolean;
   readonly #logger: L2Logger;
@@ -53,46 +44,69 @@ export class SerdeL2Adapter implements L2Adapter {
   #repairDeletes = 0;
 
   constructor(inner: L2Adapter, codec: FrameCodec, options: SerdeL2AdapterOptions = {}) {
-    this.inner = inner;
+    super(inner);
     this.codec = codec;
     this.#deleteCorrupt = options.deleteCorrupt ?? true;
     this.#logger = options.logger ?? createConsoleLogger(`${inner.type}+${codec.type}`);
   }
 
-  get type(): string {
-    return this.inner.type;
+  /** The inner adapter's, except vectored I/O: this wrapper's own storeParts / loadParts join and split. */
+  override get capabilities(): AdapterCapabilities {
+    return { ...this.inner.capabilities, vectoredIo: false };
   }
 
-  get capabilities(): AdapterCapabilities {
-    return this.inner.capabilities;
-  }
-
-  get closed(): boolean {
+  override get closed(): boolean {
     return this.#closing !== undefined || this.inner.closed;
   }
 
-  store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+  #vectored(): boolean {
+    return (
+      this.inner.capabilities.vectoredIo === true &&
+      typeof this.inner.storeParts === "function" &&
+      typeof this.inner.loadParts === "function"
+    );
+  }
+
+  override store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options?: OperationOptions,
+  ): Promise<StoreResult> {
     return this.#track("store", async () => {
       this.#checkBatch("store", keys, objects, "objects");
       const frames: Uint8Array[][] = [];
       for (const [i, key] of keys.entries()) frames.push(await this.codec.encode(key, objects[i]!));
-      if (isVectored(this.inner)) return this.inner.storeParts(keys, frames);
+      if (this.#vectored()) return this.inner.storeParts!(keys, frames, options);
       const joined = frames.map(
         (parts) => concatParts(parts, this.#scratch.take(partsSize(parts))) as Buffer,
       );
       try {
-        return await this.inner.store(keys, joined);
+        return await this.inner.store(keys, joined, options);
       } finally {
         for (const buffer of joined) this.#scratch.give(buffer);
       }
     });
   }
 
-  lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
-    return this.#track("lookupAndLock", () => this.inner.lookupAndLock(keys));
+  /** Object i is the payload `parts[i]` joined; it is framed like any payload. */
+  override storeParts(
+    keys: readonly ObjectKey[],
+    parts: Parts,
+    options?: OperationOptions,
+  ): Promise<StoreResult> {
+    if (!Array.isArray(parts)) return this.store(keys, parts as never, options);
+    return this.store(
+      keys,
+      parts.map((p) => (Array.isArray(p) && p.length === 1 ? p[0]! : concatParts(p))),
+      options,
+    );
   }
 
-  unlock(keys: readonly ObjectKey[]): void {
+  override lookupAndLock(keys: readonly ObjectKey[], options?: OperationOptions): Promise<Bitmap> {
+    return this.#track("lookupAndLock", () => this.inner.lookupAndLock(keys, options));
+  }
+
+  override unlock(keys: readonly ObjectKey[]): void {
     this.inner.unlock(keys);
     if (!Array.isArray(keys) || this.#suspects.size === 0 || this.closed) return;
     const repair: ObjectKey[] = [];
@@ -107,22 +121,26 @@ export class SerdeL2Adapter implements L2Adapter {
     if (repair.length > 0) this.#remove(repair);
   }
 
-  load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
+  override load(
+    keys: readonly ObjectKey[],
+    targets: readonly Uint8Array[],
+    options?: OperationOptions,
+  ): Promise<Bitmap> {
     return this.#track("load", async () => {
       this.#checkBatch("load", keys, targets, "targets");
       const layouts = targets.map((target) => this.codec.layout(target));
       let loaded: Bitmap;
       let parts: (readonly Uint8Array[])[];
       let frames: Buffer[] = [];
-      if (isVectored(this.inner)) {
-        loaded = await this.inner.loadParts(keys, layouts);
+      if (this.#vectored()) {
+        loaded = await this.inner.loadParts!(keys, layouts, options);
         parts = layouts;
       } else {
         // Without vectored I/O the frame lands in one buffer; decoding then moves the payload to the target.
         // Content unspecified: a frame is used only when the inner adapter filled it completely.
         frames = layouts.map((layout) => this.#scratch.take(partsSize(layout)));
         // A rejected load keeps its frames out of the pool: nothing says its I/O stopped touching them.
-        loaded = await this.inner.load(keys, frames);
+        loaded = await this.inner.load(keys, frames, options);
         parts = frames.map((frame, i) => splitLike(frame, layouts[i]!));
       }
       try {
@@ -131,6 +149,28 @@ export class SerdeL2Adapter implements L2Adapter {
         for (const frame of frames) this.#scratch.give(frame);
       }
     });
+  }
+
+  /** Fills `parts[i]` with the payload of keys[i], split in order. */
+  override async loadParts(
+    keys: readonly ObjectKey[],
+    parts: Parts,
+    options?: OperationOptions,
+  ): Promise<Bitmap> {
+    if (!Array.isArray(parts)) return this.load(keys, parts as never, options);
+    const joined = parts.map((p) =>
+      Array.isArray(p) && p.length === 1 ? p[0]! : new Uint8Array(Array.isArray(p) ? partsSize(p) : 0),
+    );
+    const loaded = await this.load(keys, joined, options);
+    for (const i of loaded.indices()) {
+      if (parts[i]!.length === 1) continue;
+      let offset = 0;
+      for (const part of parts[i]!) {
+        part.set(joined[i]!.subarray(offset, offset + part.byteLength));
+        offset += part.byteLength;
+      }
+    }
+    return loaded;
   }
 
   async #decodeAll(
@@ -168,19 +208,15 @@ export class SerdeL2Adapter implements L2Adapter {
     return result;
   }
 
-  delete(keys: readonly ObjectKey[]): Promise<void> {
+  override delete(keys: readonly ObjectKey[]): Promise<void> {
     return this.#track("delete", () => this.inner.delete(keys));
   }
 
-  listKeys(options: ListKeysOptions): Promise<KeyListPage> {
+  override listKeys(options: ListKeysOptions): Promise<KeyListPage> {
     return this.#track("listKeys", () => this.inner.listKeys(options));
   }
 
-  usage(): AdapterUsage {
-    return this.inner.usage();
-  }
-
-  status(): AdapterStatus {
+  override status(): AdapterStatus {
     return {
       ...this.inner.status(),
       serde: this.codec.type,
@@ -189,11 +225,7 @@ export class SerdeL2Adapter implements L2Adapter {
     };
   }
 
-  addListener(listener: L2AdapterListener): () => void {
-    return this.inner.addListener(listener);
-  }
-
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.#closing ??= (async () => {
       // Our own transforms may still write into caller buffers after the inner adapter settled.
       while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);

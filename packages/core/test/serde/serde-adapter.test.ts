@@ -8,92 +8,68 @@ import {
   defineL2AdapterConfig,
   defineL2AdapterType,
   isL2Error,
-  type KeyListPage,
   L2AdapterBase,
+  type LoadOutcome,
+  type LookupResult,
   ObjectKey,
   SerdeL2Adapter,
-  type StoreResult,
+  type StoreOutcome,
   silentLogger,
+  unwrapL2Adapter,
   z,
 } from "../../src/index.js";
 
-/** A small in-memory adapter; `vectored` adds storeParts/loadParts that never join or split parts. */
+/** A small in-memory adapter on the 0.2 base; `VectoredMapAdapter` adds the vectored hooks (no joins). */
 class MapAdapter extends L2AdapterBase {
   readonly map = new Map<string, Uint8Array>();
   readonly calls: string[] = [];
   readonly storedParts: Uint8Array[][] = [];
-  readonly #locks = new Map<string, number>();
   constructor() {
     super({ type: "maptest", logger: silentLogger });
   }
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
+  protected override async _lookup(keys: readonly ObjectKey[]): Promise<LookupResult> {
+    return {
+      found: Bitmap.fromBooleans(keys.map((k) => this.map.has(k.id))),
+      sizes: keys.map((k) => this.map.get(k.id)?.byteLength),
+    };
+  }
+  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreOutcome> {
     this.calls.push("store");
-    let bytes = 0;
-    const added: ObjectKey[] = [];
-    for (const [i, k] of keys.entries()) {
-      if (this.map.has(k.id)) continue;
-      this.map.set(k.id, Uint8Array.from(objects[i]!));
-      bytes += objects[i]!.byteLength;
-      added.push(k);
-    }
-    this.notifyStored(
-      added,
-      added.map((k) => this.map.get(k.id)!.byteLength),
-    );
-    return { ok: true, bytesWritten: bytes };
+    for (const [i, k] of keys.entries())
+      if (!this.map.has(k.id)) this.map.set(k.id, Uint8Array.from(objects[i]!));
+    return { stored: new Bitmap(keys.length, keys.length) };
   }
-  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
-    const out = new Bitmap(keys.length);
-    for (const [i, k] of keys.entries()) {
-      if (!this.map.has(k.id)) continue;
-      out.set(i);
-      this.#locks.set(k.id, (this.#locks.get(k.id) ?? 0) + 1);
-    }
-    return out;
-  }
-  protected _unlock(keys: readonly ObjectKey[]): void {
-    for (const k of keys) {
-      const n = this.#locks.get(k.id) ?? 0;
-      if (n <= 1) this.#locks.delete(k.id);
-      else this.#locks.set(k.id, n - 1);
-    }
-  }
-  protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
+  protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<LoadOutcome> {
     this.calls.push("load");
-    const out = new Bitmap(keys.length);
+    const loaded = new Bitmap(keys.length);
+    const gone = new Bitmap(keys.length);
     for (const [i, k] of keys.entries()) {
       const v = this.map.get(k.id);
-      if (v && v.byteLength === targets[i]!.byteLength) {
+      if (!v) gone.set(i);
+      else if (v.byteLength === targets[i]!.byteLength) {
         targets[i]!.set(v);
-        out.set(i);
+        loaded.set(i);
       }
     }
-    return out;
+    return { loaded, gone };
   }
   protected async _delete(keys: readonly ObjectKey[]): Promise<void> {
-    const gone = keys.filter((k) => !this.#locks.has(k.id) && this.map.has(k.id));
-    const sizes = gone.map((k) => this.map.get(k.id)!.byteLength);
-    for (const k of gone) this.map.delete(k.id);
-    this.notifyDeleted(gone, sizes);
-  }
-  protected override async _listKeys(): Promise<KeyListPage> {
-    return { entries: [], nextCursor: null };
+    for (const k of keys) this.map.delete(k.id);
   }
 }
 
 class VectoredMapAdapter extends MapAdapter {
-  async storeParts(
+  protected override async _storeParts(
     keys: readonly ObjectKey[],
     parts: readonly (readonly Uint8Array[])[],
-  ): Promise<StoreResult> {
+  ) {
     this.calls.push("storeParts");
     this.storedParts.push(...parts.map((p) => [...p]));
-    return this.store(
-      keys,
-      parts.map((p) => Buffer.concat(p)),
-    );
+    for (const [i, k] of keys.entries())
+      if (!this.map.has(k.id)) this.map.set(k.id, Buffer.concat(parts[i]!));
+    return { stored: new Bitmap(keys.length, keys.length) };
   }
-  async loadParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]): Promise<Bitmap> {
+  protected override async _loadParts(keys: readonly ObjectKey[], parts: readonly (readonly Uint8Array[])[]) {
     this.calls.push("loadParts");
     const out = new Bitmap(keys.length);
     for (const [i, k] of keys.entries()) {
@@ -317,6 +293,34 @@ describe("serde wrapper options and key files", () => {
     b.inner.map.set(key(1).id, frame);
     expect((await loadOne(b.adapter, key(1), 64)).loaded).toBe(false);
     await b.adapter.close();
+  });
+
+  it("sits under eviction from the same config string; unwrapL2Adapter reaches the inner adapter", async () => {
+    const adapter = await registry.create(
+      { type: "maptest", serde: { type: "checksum" }, eviction: { eviction_policy: "LRU" } },
+      { logger: silentLogger },
+    );
+    expect(adapter).not.toBeInstanceOf(SerdeL2Adapter);
+    expect((adapter as unknown as { inner: unknown }).inner).toBeInstanceOf(SerdeL2Adapter);
+    expect(unwrapL2Adapter(adapter)).toBe(created.at(-1));
+    await adapter.store([key(1)], [payload(100, 1)]);
+    const target = new Uint8Array(100);
+    expect((await adapter.load([key(1)], [target])).test(0)).toBe(true);
+    expect(Buffer.from(target).equals(payload(100, 1))).toBe(true);
+    expect(adapter.capabilities.vectoredIo).toBe(false);
+    await adapter.close();
+  });
+
+  it("storeParts and loadParts on the wrapper frame the joined payload", async () => {
+    const { adapter, inner } = await open({ type: "checksum" });
+    const data = payload(300, 4);
+    await adapter.storeParts([key(1)], [[data.subarray(0, 100), data.subarray(100)]]);
+    expect(inner.map.get(key(1).id)!.byteLength).toBe(317);
+    const a = new Uint8Array(50);
+    const b = new Uint8Array(250);
+    expect((await adapter.loadParts([key(1)], [[a, b]])).test(0)).toBe(true);
+    expect(Buffer.concat([a, b]).equals(data)).toBe(true);
+    await adapter.close();
   });
 
   it("rejects bad arguments with ARGUMENT_INVALID like every adapter", async () => {
