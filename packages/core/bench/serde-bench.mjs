@@ -211,53 +211,42 @@ for (const size of SIZES) {
   const [rawCt, rawTag] = rawCipher();
   const frame = await codec.encode(key, payload);
   const layout = codec.layout(target);
+  const steps = {
+    rawEnc: async () =>
+      time(() => {
+        for (let i = 0; i < reps; i++) rawCipher();
+      }),
+    enc: () =>
+      timeAsync(async () => {
+        for (let i = 0; i < reps; i++) await codec.encode(key, payload);
+      }),
+    rawDec: async () =>
+      time(() => {
+        for (let i = 0; i < reps; i++) {
+          const d = createDecipheriv("aes-128-gcm", rawKey, iv);
+          d.setAuthTag(rawTag);
+          target.set(d.update(rawCt));
+          d.final();
+        }
+      }),
+    dec: () =>
+      timeAsync(async () => {
+        for (let i = 0; i < reps; i++) {
+          layout[0].set(frame[0]);
+          let offset = 0;
+          for (const part of frame.slice(1, -1)) {
+            target.set(part, offset);
+            offset += part.byteLength;
+          }
+          layout[2].set(frame.at(-1));
+          if ((await codec.decode(key, layout, target)) !== null) throw new Error("decode failed");
+        }
+      }),
+  };
   for (let run = 0; run < Math.max(3, RUNS); run++) {
-    series.rawEnc.push(
-      gbps(
-        size * reps,
-        time(() => {
-          for (let i = 0; i < reps; i++) rawCipher();
-        }),
-      ),
-    );
-    series.enc.push(
-      gbps(
-        size * reps,
-        await timeAsync(async () => {
-          for (let i = 0; i < reps; i++) await codec.encode(key, payload);
-        }),
-      ),
-    );
-    series.rawDec.push(
-      gbps(
-        size * reps,
-        time(() => {
-          for (let i = 0; i < reps; i++) {
-            const d = createDecipheriv("aes-128-gcm", rawKey, iv);
-            d.setAuthTag(rawTag);
-            target.set(d.update(rawCt));
-            d.final();
-          }
-        }),
-      ),
-    );
-    series.dec.push(
-      gbps(
-        size * reps,
-        await timeAsync(async () => {
-          for (let i = 0; i < reps; i++) {
-            layout[0].set(frame[0]);
-            let offset = 0;
-            for (const part of frame.slice(1, -1)) {
-              target.set(part, offset);
-              offset += part.byteLength;
-            }
-            layout[2].set(frame.at(-1));
-            if ((await codec.decode(key, layout, target)) !== null) throw new Error("decode failed");
-          }
-        }),
-      ),
-    );
+    // Each pair (raw, frame) back to back, which one first alternating by round.
+    const order = run % 2 ? ["enc", "rawEnc", "dec", "rawDec"] : ["rawEnc", "enc", "rawDec", "dec"];
+    for (const step of order) series[step].push(gbps(size * reps, await steps[step]()));
   }
   const r = (a, b) => median(series[a].map((v, i) => v / series[b][i]));
   console.log(
