@@ -44,7 +44,7 @@ export const partsSize = (parts: readonly Uint8Array[]): number =>
 /** One buffer holding the parts back to back (for adapters without vectored I/O). */
 export function concatParts(
   parts: readonly Uint8Array[],
-  out: Uint8Array = Buffer.allocUnsafeSlow(partsSize(parts)),
+  out: Uint8Array = new Uint8Array(partsSize(parts)),
 ): Uint8Array {
   let offset = 0;
   for (const part of parts) {

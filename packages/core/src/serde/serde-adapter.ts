@@ -77,9 +77,7 @@ export class SerdeL2Adapter extends DelegatingL2Adapter {
       const frames: Uint8Array[][] = [];
       for (const [i, key] of keys.entries()) frames.push(await this.codec.encode(key, objects[i]!));
       if (this.#vectored()) return this.inner.storeParts!(keys, frames, options);
-      const joined = frames.map(
-        (parts) => concatParts(parts, this.#scratch.take(partsSize(parts))) as Buffer,
-      );
+      const joined = frames.map((parts) => concatParts(parts, this.#scratch.take(partsSize(parts))));
       try {
         return await this.inner.store(keys, joined, options);
       } finally {
@@ -131,7 +129,7 @@ export class SerdeL2Adapter extends DelegatingL2Adapter {
       const layouts = targets.map((target) => this.codec.layout(target));
       let loaded: Bitmap;
       let parts: (readonly Uint8Array[])[];
-      let frames: Buffer[] = [];
+      let frames: Uint8Array[] = [];
       if (this.#vectored()) {
         loaded = await this.inner.loadParts!(keys, layouts, options);
         parts = layouts;
