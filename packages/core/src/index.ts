@@ -90,6 +90,34 @@ export {
   L2AdapterRegistry,
   type L2AdapterRegistryOptions,
 } from "./registry/registry.js";
+// serde: LMCache's per-chunk frames (checksum, aesgcm) around any adapter.
+export {
+  AESGCM_HEADER_BYTES,
+  AESGCM_TAG_BYTES,
+  AESGCM_VERSION,
+  AesGcmCodec,
+  type AesGcmCodecOptions,
+  deriveSaltKey,
+  HKDF_INFO_PREFIX,
+  hkdfSaltKeys,
+} from "./serde/aesgcm-codec.js";
+export {
+  CHECKSUM_HEADER_BYTES,
+  CHECKSUM_VERSION,
+  ChecksumCodec,
+  chunkFingerprint,
+} from "./serde/checksum-codec.js";
+export type { FrameCodec, FrameVerdict } from "./serde/frame-codec.js";
+export { openSerdeCodec } from "./serde/open-codec.js";
+export { SerdeL2Adapter, type SerdeL2AdapterOptions } from "./serde/serde-adapter.js";
+export {
+  type AesGcmSerdeConfig,
+  type ChecksumSerdeConfig,
+  DEFAULT_AFFINITY_TAG,
+  type SerdeConfig,
+  SUPPORTED_SERDE_TYPES,
+  TENSOR_SERDE_TYPES,
+} from "./serde/serde-config.js";
 /** `UsageCounter` is deprecated (0.1): the base's key index counts usage. */
 export { type AdapterUsage, UsageCounter } from "./usage.js";
 export { attachSharedKeys } from "./wrappers/attach-shared-keys.js";

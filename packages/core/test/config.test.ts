@@ -213,6 +213,17 @@ describe("help and JSON Schema", () => {
         "eviction.eviction_ratio",
         "persist_enabled",
         "shared",
+        "affinity_tag",
+        "serde",
+        ...[
+          "type",
+          "key_provider",
+          "master_key_path",
+          "aes_bits",
+          "bind_key",
+          "max_workers",
+          "delete_corrupt",
+        ].map((k) => `serde.${k}`),
       ].sort(),
     );
     for (const [path, prop, required] of fields) {
@@ -275,7 +286,32 @@ function isValidDemo(v: unknown): boolean {
     if (!EVICTION_POLICIES.includes(e.eviction_policy as never)) return false;
     if (!fraction(e.trigger_watermark) || !fraction(e.eviction_ratio)) return false;
   }
+  const tag = v.affinity_tag;
+  if (Object.hasOwn(v, "affinity_tag") && !(typeof tag === "string" && tag.length > 0)) return false;
+  if (Object.hasOwn(v, "serde") && !isValidSerde(v.serde)) return false;
   return true;
+}
+
+function isValidSerde(s: unknown): boolean {
+  if (!isObject(s)) return false;
+  const aes = s.type === "aesgcm" || s.type === "encrypt";
+  if (s.type !== "checksum" && !aes) return false;
+  const allowed = [
+    "type",
+    "max_workers",
+    "delete_corrupt",
+    ...(aes ? ["key_provider", "master_key_path", "aes_bits", "bind_key"] : []),
+  ];
+  if (!Object.keys(s).every((k) => allowed.includes(k))) return false;
+  const has = (k: string) => Object.hasOwn(s, k);
+  if (has("max_workers") && !(Number.isSafeInteger(s.max_workers) && (s.max_workers as number) > 0))
+    return false;
+  for (const flag of ["delete_corrupt", "bind_key"])
+    if (has(flag) && typeof s[flag] !== "boolean") return false;
+  if (!aes) return true;
+  if (typeof s.master_key_path !== "string" || s.master_key_path.length === 0) return false;
+  if (has("aes_bits") && s.aes_bits !== 128 && s.aes_bits !== 256) return false;
+  return !has("key_provider") || s.key_provider === "hkdf";
 }
 
 const plausibleValue = fc.oneof(

@@ -1,3 +1,4 @@
+import { DEFAULT_AFFINITY_TAG, parseSerdeConfig, type SerdeConfig } from "../serde/serde-config.js";
 import { CORE_PARSE_OPTIONS, configError } from "./config-error.js";
 import type { EvictionConfig } from "./eviction.js";
 import {
@@ -17,12 +18,16 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
   readonly eviction: EvictionConfig | null;
   readonly persistEnabled: boolean;
   readonly shared: boolean;
+  readonly serde: SerdeConfig | null;
+  readonly affinityTag: string;
 
   constructor(type: string, shared: SharedAdapterConfig) {
     this.type = type;
     this.eviction = shared.eviction;
     this.persistEnabled = shared.persistEnabled;
     this.shared = shared.shared;
+    this.serde = shared.serde ?? null;
+    this.affinityTag = shared.affinityTag ?? DEFAULT_AFFINITY_TAG;
   }
 
   /** The JSON form (snake_case keys, `type` included) that `fromDict` accepts back. */
@@ -31,7 +36,8 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
   }
 
   /**
-   * The shared-key hook: parses `eviction`, `persist_enabled` and `shared` out of a config dict. Every
+   * The shared-key hook: parses `eviction`, `persist_enabled`, `shared`, `serde` and `affinity_tag` out of
+   * a config dict. Every
    * `fromDict` runs it; adapter types never parse these keys themselves.
    */
   static parseSharedConfig(dict: Record<string, unknown>, type = "?"): SharedAdapterConfig {
@@ -50,6 +56,8 @@ export abstract class L2AdapterConfigBase implements SharedAdapterConfig {
         : null,
       persistEnabled: parsed.data.persist_enabled,
       shared: parsed.data.shared,
+      serde: input.serde === undefined ? null : parseSerdeConfig(input.serde, type),
+      affinityTag: parsed.data.affinity_tag,
     };
   }
 

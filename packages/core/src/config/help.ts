@@ -36,7 +36,7 @@ function fieldLines(schema: Record<string, any>, indent = ""): string[] {
   const required = new Set<string>(schema.required ?? []);
   const lines: string[] = [];
   for (const [name, prop] of Object.entries<Record<string, any>>(schema.properties ?? {})) {
-    if (name === "type") continue;
+    if (name === "type" && indent === "") continue; // the adapter type; a nested "type" (serde) is listed
     const parts = [describeJsonType(prop), required.has(name) ? "required" : "optional"];
     if (prop.default !== undefined) parts.push(`default ${JSON.stringify(prop.default)}`);
     const limits = constraints(prop);

@@ -1,8 +1,20 @@
+import {
+  affinityTagSchema,
+  DEFAULT_AFFINITY_TAG,
+  type SerdeConfig,
+  serdeSchema,
+} from "../serde/serde-config.js";
 import { type EvictionConfig, evictionSchema } from "./eviction.js";
 import { loadZod } from "./zod.js";
 
 /** The keys every adapter type accepts besides its own, parsed by the framework for all of them. */
-export const SHARED_CONFIG_KEYS: readonly string[] = Object.freeze(["eviction", "persist_enabled", "shared"]);
+export const SHARED_CONFIG_KEYS: readonly string[] = Object.freeze([
+  "eviction",
+  "persist_enabled",
+  "shared",
+  "serde",
+  "affinity_tag",
+]);
 
 /** The keys every adapter type accepts, parsed by the framework for all of them. */
 export interface SharedAdapterConfig {
@@ -12,6 +24,10 @@ export interface SharedAdapterConfig {
   readonly persistEnabled: boolean;
   /** `shared`, default false. */
   readonly shared: boolean;
+  /** Parsed `serde` block; null = objects are stored as raw bytes. */
+  readonly serde?: SerdeConfig | null;
+  /** `affinity_tag`, default "_default": the L1 tier this adapter is bound to (carried, not used by L2). */
+  readonly affinityTag?: string;
 }
 
 function buildSharedShape() {
@@ -26,6 +42,9 @@ function buildSharedShape() {
       .boolean()
       .default(false)
       .describe("the storage is shared by several adapter instances (one directory, bucket or server)"),
+    // serde: per-type kwargs are checked by parseSerdeConfig (src/serde), which also refuses tensor serdes.
+    serde: serdeSchema().optional(),
+    affinity_tag: affinityTagSchema(),
   };
 }
 
@@ -55,6 +74,10 @@ export function pickSharedKeys(dict: Record<string, unknown>): Record<string, un
 /** The shared keys back in JSON form. */
 export function sharedConfigToDict(shared: SharedAdapterConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { persist_enabled: shared.persistEnabled, shared: shared.shared };
+  if (shared.affinityTag !== undefined && shared.affinityTag !== DEFAULT_AFFINITY_TAG) {
+    out.affinity_tag = shared.affinityTag;
+  }
+  if (shared.serde) out.serde = { ...shared.serde.raw };
   if (shared.eviction) {
     out.eviction = {
       eviction_policy: shared.eviction.policy,

@@ -11,6 +11,7 @@ import { L2Error } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import type { PluginL2AdapterConfig } from "../plugin/plugin-config.js";
 import { createPluginAdapterType, resolvePluginAdapter } from "../plugin/plugin-type.js";
+import { wrapWithSerde } from "../serde/wrap.js";
 import { attachSharedKeys } from "../wrappers/attach-shared-keys.js";
 import {
   type DiscoveredType,
@@ -202,6 +203,8 @@ export class L2AdapterRegistry {
       l1MemoryDesc: options.l1MemoryDesc,
       tpRank: options.tpRank,
     };
+    // serde: the key file and hash addon are checked before the inner adapter opens anything.
+    const wrap = parsed.serde ? await wrapWithSerde(parsed.serde, type, context.logger) : undefined;
     const adapter = await definition.create(parsed, context);
     const missing = missingAdapterMethods(adapter);
     if (missing.length > 0) {
@@ -213,8 +216,9 @@ export class L2AdapterRegistry {
         },
       );
     }
-    // Shared keys act on their own (eviction attached, persist_enabled honoured at close).
-    return attachSharedKeys(adapter, parsed, context.logger);
+    // Shared keys act on their own: serde frames sit under eviction and persistence (attached here,
+    // honoured at close), which then count and delete framed objects.
+    return attachSharedKeys(wrap ? wrap(adapter) : adapter, parsed, context.logger);
   }
 
   #discovered_(): Promise<Map<string, DiscoveredType>> {
