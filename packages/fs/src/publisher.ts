@@ -1,8 +1,9 @@
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import type { L2Logger } from "@x/l2-core";
+import { L2Error, type L2Logger, type ObjectKey } from "@x/l2-core";
 import { errnoOf, type FsOps } from "./fs-ops.js";
+import { keyFileNames, statKeyFile } from "./key-files.js";
 import { type DirectIo, isDirectIoRejection } from "./odirect.js";
 import { newTempName } from "./temp-names.js";
 
@@ -12,6 +13,8 @@ const FILE_MODE = 0o600;
 const LINK_UNSUPPORTED = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK"]);
 
 export interface PublishContext {
+  /** Type name for errors. */
+  adapterType: string;
   ops: FsOps;
   tempDir: string;
   direct: DirectIo;
@@ -141,12 +144,78 @@ async function removeTemp(ctx: PublishContext, tempPath: string): Promise<void> 
   }
 }
 
-/** fsync of a directory, so published names survive power loss (used with sync_writes). */
-export async function syncDirectory(ops: FsOps, dir: string): Promise<void> {
-  const fh = await ops.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+export interface PublishKeyOptions {
+  /** LMCache's legacy names exist in the directory, so a legacy file of the key counts as present. */
+  checkLegacy: boolean;
+  /** The adapter believes the key is present: confirm before writing (another process may have deleted it). */
+  probablyPresent: boolean;
+  /** Called when a key believed present turned out to have no file. */
+  onVanished: () => void;
+  /** Called before any byte is written; throws to refuse the key (capacity), returns the release. */
+  admit: (bytes: number) => () => void;
+}
+
+/** `written` false: a complete file of the key was already there; `sizeBytes` is then its size. */
+export interface KeyPublishResult {
+  written: boolean;
+  sizeBytes: number;
+}
+
+/**
+ * Makes `key` present in `baseDir` with the bytes `data`, unless a complete file of the key is already
+ * there. New keys skip the existence check (link() refuses an existing name anyway, and a duplicate from
+ * another process only costs the temp write). Races are settled by the name: an empty file under it is
+ * garbage (writers link complete files only) and is replaced; one that vanished is published again once.
+ */
+export async function publishKey(
+  ctx: PublishContext,
+  baseDir: string,
+  key: ObjectKey,
+  data: Uint8Array,
+  options: PublishKeyOptions,
+): Promise<KeyPublishResult> {
+  if (data.byteLength === 0) {
+    throw new L2Error("ARGUMENT_INVALID", "an empty object cannot be stored (empty files are never hits)", {
+      adapterType: ctx.adapterType,
+      field: "objects",
+    });
+  }
+  const [name, legacyName] = keyFileNames(key);
+  const finalPath = join(baseDir, name!);
+  if (legacyName !== undefined && options.checkLegacy) {
+    const legacy = await statKeyFile(ctx.ops, join(baseDir, legacyName));
+    if (typeof legacy === "number") return { written: false, sizeBytes: legacy };
+  }
+  if (options.probablyPresent) {
+    const existing = await statKeyFile(ctx.ops, finalPath);
+    if (typeof existing === "number") return { written: false, sizeBytes: existing };
+    options.onVanished();
+  }
+  const release = options.admit(data.byteLength);
   try {
-    await fh.sync();
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await writeAndPublish(ctx, finalPath, data);
+      if (outcome.published) return { written: true, sizeBytes: data.byteLength };
+      const existing = await statKeyFile(ctx.ops, finalPath);
+      if (typeof existing === "number") return { written: false, sizeBytes: existing };
+      if (existing === "occupied") {
+        throw new L2Error(
+          "IO_FAILED",
+          `${finalPath} exists but is not a regular file; remove it to store this key`,
+          {
+            adapterType: ctx.adapterType,
+          },
+        );
+      }
+      if (attempt > 0) {
+        throw new L2Error("IO_FAILED", `could not publish ${finalPath}: the name keeps changing under it`, {
+          adapterType: ctx.adapterType,
+        });
+      }
+      // "missing": deleted between link() and lstat(); publish again.
+      if (existing === "empty") await ctx.ops.unlink(finalPath).catch(() => {});
+    }
   } finally {
-    await fh.close();
+    release();
   }
 }
