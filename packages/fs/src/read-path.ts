@@ -18,8 +18,10 @@ export interface ReadContext {
 
 /**
  * Loads `key` into `target`; true only when the file holds exactly `target.byteLength` bytes and all were
- * read. `knownSize` is a size this adapter already saw (store, recovery, lookup): published files are never
- * rewritten, so it saves an fstat per load. Every failure is a miss (logged unless the file is just gone).
+ * read: a shorter or a longer file is a miss. `knownSize` is a size this adapter already saw (store,
+ * recovery, lookup): published files are never rewritten, so it saves an fstat per load; the reads still
+ * check the length, so a file changed behind the adapter's back is a miss too. Every failure is a miss
+ * (logged unless the file is just gone).
  */
 export async function loadKeyFile(
   ctx: ReadContext,
@@ -80,9 +82,9 @@ async function loadBuffered(
     if (readAhead !== undefined && readAhead < target.byteLength) {
       // Read the head first; only when it arrives completely is the rest worth reading.
       if (!(await readFully(fh, target, 0, readAhead))) return false;
-      return await readFully(fh, target, readAhead, target.byteLength);
+      return await readPartsExactly(fh, [target], readAhead);
     }
-    return await readFully(fh, target, 0, target.byteLength);
+    return await readPartsExactly(fh, [target], 0);
   } finally {
     await fh.close();
   }
@@ -102,11 +104,12 @@ async function loadDirect(
     ctx.direct.disable(error, "open for read");
     return "rejected";
   }
-  const window = ctx.direct.acquire(target.byteLength);
+  // One block more than the object: a longer file fills into it, so the length check costs no extra call.
+  const window = ctx.direct.acquire(target.byteLength + ctx.direct.blockSize);
   try {
     if (!trustedSize && !(await sizeMatches(fh, target.byteLength))) return false;
-    if (!(await readFully(fh, window, 0, window.byteLength))) return false;
-    target.set(window);
+    if ((await readUntilEnd(fh, window)) !== target.byteLength) return false;
+    target.set(window.subarray(0, target.byteLength));
     return true;
   } catch (error) {
     if (!isDirectIoRejection(error)) throw error;
@@ -133,4 +136,59 @@ async function readFully(fh: FileHandle, target: Uint8Array, start: number, end:
     offset += bytesRead;
   }
   return true;
+}
+
+/**
+ * Receives one more byte than asked for; what lands here is never read, only whether something did (the
+ * file is longer than the object). Shared: concurrent reads may write it at once, harmlessly.
+ */
+const PAST_END = Buffer.alloc(1);
+
+/** The parts from byte `offset` of their concatenation on. */
+function partsFrom(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let skip = offset;
+  for (const part of parts) {
+    if (skip >= part.byteLength) {
+      skip -= part.byteLength;
+      continue;
+    }
+    out.push(skip === 0 ? part : part.subarray(skip));
+    skip = 0;
+  }
+  return out;
+}
+
+/**
+ * Fills `parts` (one object laid over several buffers, in order) from file offset `start` on, and checks
+ * that the file ends exactly where the last part ends: each readv asks for one byte past the end. A
+ * regular file returns fewer bytes than asked only at its end, so a read that stops exactly at the end of
+ * the parts proves the length without an fstat.
+ */
+export async function readPartsExactly(
+  fh: FileHandle,
+  parts: readonly Uint8Array[],
+  start: number,
+): Promise<boolean> {
+  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  let offset = start;
+  for (;;) {
+    const { bytesRead } = await fh.readv([...partsFrom(parts, offset), PAST_END], offset);
+    if (bytesRead === 0) return offset === total;
+    if (offset + bytesRead > total) return false;
+    offset += bytesRead;
+    if (offset === total) return true;
+  }
+}
+
+/** Reads from offset 0 until the file ends or `buffer` is full; the number of bytes read. */
+async function readUntilEnd(fh: FileHandle, buffer: Uint8Array): Promise<number> {
+  let offset = 0;
+  while (offset < buffer.byteLength) {
+    const asked = buffer.byteLength - offset;
+    const { bytesRead } = await fh.read(buffer, offset, asked, offset);
+    offset += bytesRead;
+    if (bytesRead < asked) break;
+  }
+  return offset;
 }
