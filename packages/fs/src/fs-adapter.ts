@@ -239,7 +239,7 @@ export class FsL2Adapter extends L2AdapterBase {
 
   async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<StoreOutcome> {
     const known = this.#index.get(key.id);
-    const result = await publishKey(ctx, this.#requireLayout().baseDir, key, data, {
+    const result = await publishKey(ctx, this.#requireLayout().baseDir, key, [data], {
       checkLegacy: this.#legacyNamesSeen,
       probablyPresent: known !== undefined,
       onVanished: () => {
@@ -310,12 +310,12 @@ export class FsL2Adapter extends L2AdapterBase {
     const baseDir = this.#requireLayout().baseDir;
     // Published files are never rewritten, so a size this adapter already saw spares an fstat per load.
     const hits = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
-      loadKeyFile(this.#read, baseDir, key, targets[i]!, this.#index.get(key.id)?.sizeBytes),
+      loadKeyFile(this.#read, baseDir, key, [targets[i]!], this.#index.get(key.id)?.sizeBytes),
     );
     const bitmap = new Bitmap(keys.length);
     const accessed: ObjectKey[] = [];
     hits.forEach((hit, i) => {
-      if (!hit) return;
+      if (hit !== "hit") return;
       bitmap.set(i);
       accessed.push(keys[i]!);
     });

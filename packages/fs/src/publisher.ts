@@ -5,6 +5,7 @@ import { L2Error, type L2Logger, type ObjectKey } from "@x/l2-core";
 import { errnoOf, type FsOps } from "./fs-ops.js";
 import { keyFileNames, statKeyFile } from "./key-files.js";
 import { type DirectIo, isDirectIoRejection } from "./odirect.js";
+import { byteLengthOf, gather, viewsOf } from "./parts.js";
 import { newTempName } from "./temp-names.js";
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
@@ -36,11 +37,18 @@ export interface PublishOutcome {
   bytesWritten: number;
 }
 
-/** Writes all of `data` at offset 0, retrying short writes. */
-export async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void> {
+/**
+ * Writes the parts one after another from offset 0, retrying short writes: one buffer with write(), several
+ * with writev() (a header and its payload go out in one call, without joining them).
+ */
+export async function writeFully(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  const total = byteLengthOf(parts);
   let offset = 0;
-  while (offset < data.byteLength) {
-    const { bytesWritten } = await fh.write(data, offset, data.byteLength - offset, offset);
+  while (offset < total) {
+    const { bytesWritten } =
+      parts.length === 1
+        ? await fh.write(parts[0]!, offset, total - offset, offset)
+        : await fh.writev(viewsOf(parts, offset, total), offset);
     if (bytesWritten <= 0) {
       throw Object.assign(new Error(`write made no progress at offset ${offset}`), { code: "EIO" });
     }
@@ -48,13 +56,19 @@ export async function writeFully(fh: FileHandle, data: Uint8Array): Promise<void
   }
 }
 
-async function writeDirect(ctx: PublishContext, tempPath: string, data: Uint8Array): Promise<boolean> {
+async function writeDirect(
+  ctx: PublishContext,
+  tempPath: string,
+  parts: readonly Uint8Array[],
+  size: number,
+): Promise<boolean> {
   let fh: FileHandle | undefined;
-  const window = ctx.direct.acquire(data.byteLength);
+  const window = ctx.direct.acquire(size);
   try {
     fh = await ctx.ops.open(tempPath, CREATE_FLAGS | constants.O_DIRECT, FILE_MODE);
-    window.set(data);
-    await writeFully(fh, window);
+    // The aligned window is a copy anyway, so parts cost nothing extra here.
+    gather(parts, window);
+    await writeFully(fh, [window]);
     if (ctx.syncWrites) await fh.datasync();
     await fh.close();
     fh = undefined;
@@ -70,10 +84,14 @@ async function writeDirect(ctx: PublishContext, tempPath: string, data: Uint8Arr
   }
 }
 
-async function writeBuffered(ctx: PublishContext, tempPath: string, data: Uint8Array): Promise<void> {
+async function writeBuffered(
+  ctx: PublishContext,
+  tempPath: string,
+  parts: readonly Uint8Array[],
+): Promise<void> {
   const fh = await ctx.ops.open(tempPath, CREATE_FLAGS, FILE_MODE);
   try {
-    await writeFully(fh, data);
+    await writeFully(fh, parts);
     if (ctx.syncWrites) await fh.datasync();
   } finally {
     await fh.close();
@@ -91,7 +109,7 @@ async function exists(ops: FsOps, path: string): Promise<boolean> {
 }
 
 /**
- * Publishes `data` under `finalPath` without ever replacing an existing file: the bytes go to a unique
+ * Publishes the parts (one object) under `finalPath` without ever replacing an existing file: the bytes go to a unique
  * owner-only temp file first, then `link(temp, final)` creates the final name only if it is absent (the
  * kernel decides atomically, across processes), then the temp name is removed. A reader therefore sees
  * either no file or the complete one; concurrent writers of one key leave exactly one file; the temp file
@@ -100,17 +118,18 @@ async function exists(ops: FsOps, path: string): Promise<boolean> {
 export async function writeAndPublish(
   ctx: PublishContext,
   finalPath: string,
-  data: Uint8Array,
+  parts: readonly Uint8Array[],
 ): Promise<PublishOutcome> {
+  const size = byteLengthOf(parts);
   const tempPath = join(ctx.tempDir, newTempName());
   try {
-    const wroteDirect = ctx.direct.usable(data.byteLength) && (await writeDirect(ctx, tempPath, data));
-    if (!wroteDirect) await writeBuffered(ctx, tempPath, data);
+    const wroteDirect = ctx.direct.usable(size) && (await writeDirect(ctx, tempPath, parts, size));
+    if (!wroteDirect) await writeBuffered(ctx, tempPath, parts);
     if (!ctx.linkUnsupported.value) {
       try {
         if (ctx.syncMetadata) ctx.ops.linkSync(tempPath, finalPath);
         else await ctx.ops.link(tempPath, finalPath);
-        return { published: true, bytesWritten: data.byteLength };
+        return { published: true, bytesWritten: size };
       } catch (error) {
         const code = errnoOf(error);
         if (code === "EEXIST") return { published: false, bytesWritten: 0 };
@@ -127,7 +146,7 @@ export async function writeAndPublish(
     // Fallback only: a writer racing between the check and the rename may replace an identical file.
     if (await exists(ctx.ops, finalPath)) return { published: false, bytesWritten: 0 };
     await ctx.ops.rename(tempPath, finalPath);
-    return { published: true, bytesWritten: data.byteLength };
+    return { published: true, bytesWritten: size };
   } finally {
     await removeTemp(ctx, tempPath);
   }
@@ -162,7 +181,7 @@ export interface KeyPublishResult {
 }
 
 /**
- * Makes `key` present in `baseDir` with the bytes `data`, unless a complete file of the key is already
+ * Makes `key` present in `baseDir` with the bytes of `parts`, unless a complete file of the key is already
  * there. New keys skip the existence check (link() refuses an existing name anyway, and a duplicate from
  * another process only costs the temp write). Races are settled by the name: an empty file under it is
  * garbage (writers link complete files only) and is replaced; one that vanished is published again once.
@@ -171,10 +190,11 @@ export async function publishKey(
   ctx: PublishContext,
   baseDir: string,
   key: ObjectKey,
-  data: Uint8Array,
+  parts: readonly Uint8Array[],
   options: PublishKeyOptions,
 ): Promise<KeyPublishResult> {
-  if (data.byteLength === 0) {
+  const size = byteLengthOf(parts);
+  if (size === 0) {
     throw new L2Error("ARGUMENT_INVALID", "an empty object cannot be stored (empty files are never hits)", {
       adapterType: ctx.adapterType,
       field: "objects",
@@ -191,11 +211,11 @@ export async function publishKey(
     if (typeof existing === "number") return { written: false, sizeBytes: existing };
     options.onVanished();
   }
-  const release = options.admit(data.byteLength);
+  const release = options.admit(size);
   try {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await writeAndPublish(ctx, finalPath, data);
-      if (outcome.published) return { written: true, sizeBytes: data.byteLength };
+      const outcome = await writeAndPublish(ctx, finalPath, parts);
+      if (outcome.published) return { written: true, sizeBytes: size };
       const existing = await statKeyFile(ctx.ops, finalPath);
       if (typeof existing === "number") return { written: false, sizeBytes: existing };
       if (existing === "occupied") {

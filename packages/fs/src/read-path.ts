@@ -5,6 +5,7 @@ import type { L2Logger, ObjectKey } from "@x/l2-core";
 import { errnoOf, type FsOps } from "./fs-ops.js";
 import { keyFileNames } from "./key-files.js";
 import { type DirectIo, isDirectIoRejection } from "./odirect.js";
+import { byteLengthOf, scatter, viewsOf } from "./parts.js";
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
 
@@ -16,75 +17,81 @@ export interface ReadContext {
   logger: L2Logger;
 }
 
+/** "gone": no file of the key is there (another process may have deleted it). */
+export type LoadResult = "hit" | "miss" | "gone";
+
 /**
- * Loads `key` into `target`; true only when the file holds exactly `target.byteLength` bytes and all were
- * read: a shorter or a longer file is a miss. `knownSize` is a size this adapter already saw (store,
- * recovery, lookup): published files are never rewritten, so it saves an fstat per load; the reads still
- * check the length, so a file changed behind the adapter's back is a miss too. Every failure is a miss
- * (logged unless the file is just gone).
+ * Loads `key` into `parts` (the object laid over one or more caller buffers, in order); a hit only when the
+ * file holds exactly as many bytes as the parts together and all were read: a shorter or a longer file is a
+ * miss. `knownSize` is a size this adapter already saw (store, recovery, lookup): published files are never
+ * rewritten, so it saves an fstat per load; the reads still check the length, so a file changed behind the
+ * adapter's back is a miss too. Every failure is a miss (logged unless the file is just gone).
  */
 export async function loadKeyFile(
   ctx: ReadContext,
   baseDir: string,
   key: ObjectKey,
-  target: Uint8Array,
+  parts: readonly Uint8Array[],
   knownSize: number | undefined,
-): Promise<boolean> {
+): Promise<LoadResult> {
   let names: string[];
   try {
     names = keyFileNames(key);
   } catch {
-    return false;
+    return "miss";
   }
-  if (target.byteLength === 0) return false;
-  if (knownSize !== undefined && knownSize !== target.byteLength) return false;
+  const size = byteLengthOf(parts);
+  if (size === 0) return "miss";
+  if (knownSize !== undefined && knownSize !== size) return "miss";
   for (const name of names) {
-    const hit = await loadFile(ctx, join(baseDir, name), key, target, knownSize !== undefined);
-    if (hit !== "missing") return hit;
+    const result = await loadFile(ctx, join(baseDir, name), key, parts, size, knownSize !== undefined);
+    if (result !== "gone") return result;
   }
-  return false;
+  return "gone";
 }
 
 async function loadFile(
   ctx: ReadContext,
   path: string,
   key: ObjectKey,
-  target: Uint8Array,
+  parts: readonly Uint8Array[],
+  size: number,
   trustedSize: boolean,
-): Promise<boolean | "missing"> {
+): Promise<LoadResult> {
   try {
-    if (ctx.direct.usable(target.byteLength)) {
-      const result = await loadDirect(ctx, path, target, trustedSize);
-      if (result !== "rejected") return result;
+    if (ctx.direct.usable(size)) {
+      const result = await loadDirect(ctx, path, parts, size, trustedSize);
+      if (result !== "rejected") return result ? "hit" : "miss";
     }
-    return await loadBuffered(ctx, path, target, trustedSize);
+    return (await loadBuffered(ctx, path, parts, size, trustedSize)) ? "hit" : "miss";
   } catch (error) {
     const code = errnoOf(error);
-    if (code === "ENOENT") return "missing";
+    if (code === "ENOENT") return "gone";
     // Symlinks (O_NOFOLLOW) are plain misses.
     if (code !== "ELOOP") {
       ctx.logger.warn("load failed; reported as a miss", { key: key.id, errno: code, error: String(error) });
     }
-    return false;
+    return "miss";
   }
 }
 
 async function loadBuffered(
   ctx: ReadContext,
   path: string,
-  target: Uint8Array,
+  parts: readonly Uint8Array[],
+  size: number,
   trustedSize: boolean,
 ): Promise<boolean> {
   const fh = await ctx.ops.open(path, READ_FLAGS);
   try {
-    if (!trustedSize && !(await sizeMatches(fh, target.byteLength))) return false;
+    if (!trustedSize && !(await sizeMatches(fh, size))) return false;
     const readAhead = ctx.readAheadSize;
-    if (readAhead !== undefined && readAhead < target.byteLength) {
+    if (readAhead !== undefined && readAhead < size) {
       // Read the head first; only when it arrives completely is the rest worth reading.
-      if (!(await readFully(fh, target, 0, readAhead))) return false;
-      return await readPartsExactly(fh, [target], readAhead);
+      if (!(await readRange(fh, parts, 0, readAhead))) return false;
+      return await readPartsExactly(fh, parts, readAhead);
     }
-    return await readPartsExactly(fh, [target], 0);
+    return await readPartsExactly(fh, parts, 0);
   } finally {
     await fh.close();
   }
@@ -93,7 +100,8 @@ async function loadBuffered(
 async function loadDirect(
   ctx: ReadContext,
   path: string,
-  target: Uint8Array,
+  parts: readonly Uint8Array[],
+  size: number,
   trustedSize: boolean,
 ): Promise<boolean | "rejected"> {
   let fh: FileHandle;
@@ -105,11 +113,11 @@ async function loadDirect(
     return "rejected";
   }
   // One block more than the object: a longer file fills into it, so the length check costs no extra call.
-  const window = ctx.direct.acquire(target.byteLength + ctx.direct.blockSize);
+  const window = ctx.direct.acquire(size + ctx.direct.blockSize);
   try {
-    if (!trustedSize && !(await sizeMatches(fh, target.byteLength))) return false;
-    if ((await readUntilEnd(fh, window)) !== target.byteLength) return false;
-    target.set(window.subarray(0, target.byteLength));
+    if (!trustedSize && !(await sizeMatches(fh, size))) return false;
+    if ((await readUntilEnd(fh, window)) !== size) return false;
+    scatter(window, parts);
     return true;
   } catch (error) {
     if (!isDirectIoRejection(error)) throw error;
@@ -127,11 +135,16 @@ async function sizeMatches(fh: FileHandle, expected: number): Promise<boolean> {
   return stat.isFile() && stat.size === expected;
 }
 
-/** Reads [start, end) of the file into the same range of `target`; false if the file ends early. */
-async function readFully(fh: FileHandle, target: Uint8Array, start: number, end: number): Promise<boolean> {
+/** Reads bytes [start, end) of the file into the same bytes of the parts; false if the file ends early. */
+async function readRange(
+  fh: FileHandle,
+  parts: readonly Uint8Array[],
+  start: number,
+  end: number,
+): Promise<boolean> {
   let offset = start;
   while (offset < end) {
-    const { bytesRead } = await fh.read(target, offset, end - offset, offset);
+    const { bytesRead } = await fh.readv(viewsOf(parts, offset, end), offset);
     if (bytesRead === 0) return false;
     offset += bytesRead;
   }
@@ -144,36 +157,20 @@ async function readFully(fh: FileHandle, target: Uint8Array, start: number, end:
  */
 const PAST_END = Buffer.alloc(1);
 
-/** The parts from byte `offset` of their concatenation on. */
-function partsFrom(parts: readonly Uint8Array[], offset: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let skip = offset;
-  for (const part of parts) {
-    if (skip >= part.byteLength) {
-      skip -= part.byteLength;
-      continue;
-    }
-    out.push(skip === 0 ? part : part.subarray(skip));
-    skip = 0;
-  }
-  return out;
-}
-
 /**
- * Fills `parts` (one object laid over several buffers, in order) from file offset `start` on, and checks
- * that the file ends exactly where the last part ends: each readv asks for one byte past the end. A
- * regular file returns fewer bytes than asked only at its end, so a read that stops exactly at the end of
- * the parts proves the length without an fstat.
+ * Fills the parts from file offset `start` on and checks that the file ends exactly where the last part
+ * ends: each readv asks for one byte past the end. A regular file returns fewer bytes than asked only at
+ * its end, so a read that stops exactly at the end of the parts proves the length without an fstat.
  */
-export async function readPartsExactly(
+async function readPartsExactly(
   fh: FileHandle,
   parts: readonly Uint8Array[],
   start: number,
 ): Promise<boolean> {
-  const total = parts.reduce((sum, p) => sum + p.byteLength, 0);
+  const total = byteLengthOf(parts);
   let offset = start;
   for (;;) {
-    const { bytesRead } = await fh.readv([...partsFrom(parts, offset), PAST_END], offset);
+    const { bytesRead } = await fh.readv([...viewsOf(parts, offset, total), PAST_END], offset);
     if (bytesRead === 0) return offset === total;
     if (offset + bytesRead > total) return false;
     offset += bytesRead;
