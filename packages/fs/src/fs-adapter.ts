@@ -254,6 +254,18 @@ export class FsL2Adapter extends L2AdapterBase {
     return { kind: result.written ? "published" : "existed", key, sizeBytes: result.sizeBytes, adopted };
   }
 
+  /**
+   * Keys a lookup or load found without a file (another process deleted it) leave the accounting, unless
+   * the entry changed meanwhile (a store of this adapter re-published the key).
+   */
+  #forgetGone(keys: readonly ObjectKey[], seen: ReadonlyArray<IndexEntry | undefined>): void {
+    const gone = new Set<IndexEntry>();
+    seen.forEach((entry, i) => {
+      if (entry && this.#index.get(keys[i]!.id) === entry) gone.add(entry);
+    });
+    this.#forget([...gone]);
+  }
+
   /** Drops keys whose files vanished (deleted by another process) from accounting. */
   #forget(entries: IndexEntry[]): void {
     for (const e of entries) this.#index.delete(e.key.id);
@@ -271,12 +283,22 @@ export class FsL2Adapter extends L2AdapterBase {
     // already running is seen through #deleting.
     for (const key of keys) this.#locks.lock(key);
     const baseDir = this.#requireLayout().baseDir;
-    const sizes = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
-      if (this.#deleting.has(key.id)) return 0;
-      const file = await findKeyFile(this.#ops, baseDir, key).catch(() => undefined);
-      if (file?.legacy) this.#legacyNamesSeen = true;
-      return file?.sizeBytes ?? 0;
+    const looked = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
+      const known = this.#index.get(key.id);
+      if (this.#deleting.has(key.id)) return { size: 0 };
+      try {
+        const file = await findKeyFile(this.#ops, baseDir, key);
+        if (file?.legacy) this.#legacyNamesSeen = true;
+        return file ? { size: file.sizeBytes } : { size: 0, gone: known };
+      } catch {
+        return { size: 0 };
+      }
     });
+    this.#forgetGone(
+      keys,
+      looked.map((l) => l.gone),
+    );
+    const sizes = looked.map((l) => l.size);
     const bitmap = new Bitmap(keys.length);
     const adopted: IndexEntry[] = [];
     keys.forEach((key, i) => {
@@ -309,13 +331,19 @@ export class FsL2Adapter extends L2AdapterBase {
     await this.ready;
     const baseDir = this.#requireLayout().baseDir;
     // Published files are never rewritten, so a size this adapter already saw spares an fstat per load.
-    const hits = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
-      loadKeyFile(this.#read, baseDir, key, [targets[i]!], this.#index.get(key.id)?.sizeBytes),
+    const hits = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key, i) => {
+      const known = this.#index.get(key.id);
+      const result = await loadKeyFile(this.#read, baseDir, key, [targets[i]!], known?.sizeBytes);
+      return { result, gone: result === "gone" ? known : undefined };
+    });
+    this.#forgetGone(
+      keys,
+      hits.map((h) => h.gone),
     );
     const bitmap = new Bitmap(keys.length);
     const accessed: ObjectKey[] = [];
     hits.forEach((hit, i) => {
-      if (hit !== "hit") return;
+      if (hit.result !== "hit") return;
       bitmap.set(i);
       accessed.push(keys[i]!);
     });
