@@ -25,7 +25,7 @@ import { type PublishContext, publishKey } from "./publisher.js";
 import { loadKeyFile, type ReadContext } from "./read-path.js";
 import { type RecoveryResult, recoverySummary } from "./recovery.js";
 import { startUp } from "./start-up.js";
-import { batchStoreError, directorySyncError } from "./store-errors.js";
+import { batchStoreError, directorySyncError, type KeyStoreOutcome, summarizeBatch } from "./store-batch.js";
 
 const GIB = 2 ** 30;
 
@@ -37,15 +37,8 @@ export interface FsL2AdapterOptions {
   misalignDirectBuffersForTest?: boolean;
 }
 
-interface IndexEntry {
-  key: ObjectKey;
-  sizeBytes: number;
-}
-
-type StoreOutcome =
-  | { kind: "published"; key: ObjectKey; sizeBytes: number; adopted: boolean }
-  | { kind: "existed"; key: ObjectKey; sizeBytes: number; adopted: boolean }
-  | { kind: "failed"; key: ObjectKey; error: unknown };
+/** A key this adapter counts, with the size of its file. */
+type IndexEntry = KeyListEntry;
 
 /**
  * LMCache-compatible filesystem adapter: one file per key directly under `base_path`, named by the FS key
@@ -151,11 +144,7 @@ export class FsL2Adapter extends L2AdapterBase {
       this.#recovery = recovery;
       this.#dirSync = new DirectorySyncGroup(this.#ops, layout.baseDir);
       this.#legacyNamesSeen = recovery.legacyNames > 0;
-      for (const entry of recovery.entries) this.#index.set(entry.key.id, entry);
-      this.notifyStored(
-        recovery.entries.map((e) => e.key),
-        recovery.entries.map((e) => e.sizeBytes),
-      );
+      this.#count(recovery.entries);
     } catch (error) {
       this.#startError = error;
       throw error;
@@ -191,28 +180,17 @@ export class FsL2Adapter extends L2AdapterBase {
     // The batch's keys are locked while it runs, so a delete of this adapter (or its eviction controller)
     // cannot remove a key this store is about to report as present.
     for (const key of keys) this.#locks.lock(key);
-    let outcomes: StoreOutcome[];
+    let outcomes: KeyStoreOutcome[];
     try {
       outcomes = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
         this.#storeOne(ctx, key, objects[i]!).catch(
-          (error: unknown): StoreOutcome => ({ kind: "failed", key, error }),
+          (error: unknown): KeyStoreOutcome => ({ kind: "failed", key, error }),
         ),
       );
     } finally {
       for (const key of keys) this.#locks.unlock(key);
     }
-    const counted: ObjectKey[] = [];
-    const sizes: number[] = [];
-    let bytesWritten = 0;
-    const failures: Array<{ key: ObjectKey; error: unknown }> = [];
-    for (const outcome of outcomes) {
-      if (outcome.kind === "failed") failures.push(outcome);
-      else if (outcome.adopted) {
-        counted.push(outcome.key);
-        sizes.push(outcome.sizeBytes);
-      }
-      if (outcome.kind === "published") bytesWritten += outcome.sizeBytes;
-    }
+    const { counted, sizes, bytesWritten, failures } = summarizeBatch(outcomes);
     this.notifyStored(counted, sizes);
     if (this.config.syncWrites && bytesWritten > 0) {
       // The names must survive power loss too; one directory fsync covers the whole batch.
@@ -237,7 +215,7 @@ export class FsL2Adapter extends L2AdapterBase {
     return { ok: false, bytesWritten, error };
   }
 
-  async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<StoreOutcome> {
+  async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<KeyStoreOutcome> {
     const known = this.#index.get(key.id);
     const result = await publishKey(ctx, this.#requireLayout().baseDir, key, [data], {
       checkLegacy: this.#legacyNamesSeen,
@@ -258,12 +236,27 @@ export class FsL2Adapter extends L2AdapterBase {
    * Keys a lookup or load found without a file (another process deleted it) leave the accounting, unless
    * the entry changed meanwhile (a store of this adapter re-published the key).
    */
-  #forgetGone(keys: readonly ObjectKey[], seen: ReadonlyArray<IndexEntry | undefined>): void {
+  #forgetGone(keys: readonly ObjectKey[], seen: ReadonlyArray<{ gone?: IndexEntry | undefined }>): void {
     const gone = new Set<IndexEntry>();
-    seen.forEach((entry, i) => {
+    seen.forEach(({ gone: entry }, i) => {
       if (entry && this.#index.get(keys[i]!.id) === entry) gone.add(entry);
     });
     this.#forget([...gone]);
+  }
+
+  /**
+   * Adds keys found on disk to the accounting once: recovered at start, or seen by a lookup (a file
+   * published by another process).
+   */
+  #count(entries: readonly IndexEntry[]): void {
+    const fresh = [...new Map(entries.map((e) => [e.key.id, e])).values()].filter(
+      (e) => !this.#index.has(e.key.id),
+    );
+    for (const e of fresh) this.#index.set(e.key.id, e);
+    this.notifyStored(
+      fresh.map((e) => e.key),
+      fresh.map((e) => e.sizeBytes),
+    );
   }
 
   /** Drops keys whose files vanished (deleted by another process) from accounting. */
@@ -294,30 +287,19 @@ export class FsL2Adapter extends L2AdapterBase {
         return { size: 0 };
       }
     });
-    this.#forgetGone(
-      keys,
-      looked.map((l) => l.gone),
-    );
-    const sizes = looked.map((l) => l.size);
+    this.#forgetGone(keys, looked);
     const bitmap = new Bitmap(keys.length);
     const adopted: IndexEntry[] = [];
     keys.forEach((key, i) => {
-      const size = sizes[i]!;
+      const size = looked[i]!.size;
       if (size === 0 || this.#deleting.has(key.id)) {
         this.#locks.unlock(key);
         return;
       }
       bitmap.set(i);
-      if (this.#index.has(key.id)) return;
-      // A file published by another process becomes part of this adapter's accounting once seen.
-      const entry = { key, sizeBytes: size };
-      this.#index.set(key.id, entry);
-      adopted.push(entry);
+      adopted.push({ key, sizeBytes: size });
     });
-    this.notifyStored(
-      adopted.map((e) => e.key),
-      adopted.map((e) => e.sizeBytes),
-    );
+    this.#count(adopted);
     return bitmap;
   }
 
@@ -336,10 +318,7 @@ export class FsL2Adapter extends L2AdapterBase {
       const result = await loadKeyFile(this.#read, baseDir, key, [targets[i]!], known?.sizeBytes);
       return { result, gone: result === "gone" ? known : undefined };
     });
-    this.#forgetGone(
-      keys,
-      hits.map((h) => h.gone),
-    );
+    this.#forgetGone(keys, hits);
     const bitmap = new Bitmap(keys.length);
     const accessed: ObjectKey[] = [];
     hits.forEach((hit, i) => {
@@ -394,12 +373,7 @@ export class FsL2Adapter extends L2AdapterBase {
       tempDir: this.#layout?.tempDir,
       started: this.#layout !== undefined,
       startError: this.#startError === undefined ? undefined : String(this.#startError),
-      odirect: {
-        requested: this.#direct.requested,
-        active: this.#direct.active,
-        blockSize: this.#direct.blockSize,
-        disabledReason: this.#direct.disabledReason,
-      },
+      odirect: this.#direct.describe(),
       syncWrites: this.config.syncWrites,
       ioConcurrency: this.config.ioConcurrency,
       storedObjectCount: this.#index.size,

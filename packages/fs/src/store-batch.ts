@@ -1,6 +1,34 @@
 import { L2Error, type ObjectKey } from "@x/l2-core";
 import { errnoOf } from "./fs-ops.js";
 
+/** What one key of a store batch came to; `adopted`: this call added the key to the accounting. */
+export type KeyStoreOutcome =
+  | { kind: "published"; key: ObjectKey; sizeBytes: number; adopted: boolean }
+  | { kind: "existed"; key: ObjectKey; sizeBytes: number; adopted: boolean }
+  | { kind: "failed"; key: ObjectKey; error: unknown };
+
+/** A batch's outcomes, added up: the keys to count as stored (with sizes), bytes written, failures. */
+export function summarizeBatch(outcomes: readonly KeyStoreOutcome[]): {
+  counted: ObjectKey[];
+  sizes: number[];
+  bytesWritten: number;
+  failures: Array<{ key: ObjectKey; error: unknown }>;
+} {
+  const counted: ObjectKey[] = [];
+  const sizes: number[] = [];
+  let bytesWritten = 0;
+  const failures: Array<{ key: ObjectKey; error: unknown }> = [];
+  for (const outcome of outcomes) {
+    if (outcome.kind === "failed") failures.push(outcome);
+    else if (outcome.adopted) {
+      counted.push(outcome.key);
+      sizes.push(outcome.sizeBytes);
+    }
+    if (outcome.kind === "published") bytesWritten += outcome.sizeBytes;
+  }
+  return { counted, sizes, bytesWritten, failures };
+}
+
 /**
  * The task error of a batch whose keys did not all get stored: a single typed failure is passed through,
  * several are summarised (how many, the first cause). The keys that were published stay: they are
