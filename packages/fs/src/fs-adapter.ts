@@ -2,18 +2,18 @@ import { join } from "node:path";
 import {
   Bitmap,
   encodeFsKey,
-  type KeyListEntry,
   type KeyListPage,
-  KeyLockTable,
   L2AdapterBase,
   type L2AdapterContext,
   L2Error,
   type ListKeysOptions,
+  type LoadOutcome,
+  type LookupResult,
   mapWithConcurrency,
   type ObjectKey,
-  type StoreResult,
+  type OperationOptions,
+  type StoreOutcome,
 } from "@x/l2-core";
-import { CapacityAdmission } from "./capacity.js";
 import type { FsL2AdapterConfig } from "./config.js";
 import { type FsOps, nodeFsOps } from "./fs-ops.js";
 import { DirectorySyncGroup } from "./group-commit.js";
@@ -22,10 +22,10 @@ import { listKeyFiles } from "./listing.js";
 import { DirectIo } from "./odirect.js";
 import type { FsLayout } from "./paths.js";
 import { type PublishContext, publishKey } from "./publisher.js";
-import { loadKeyFile, type ReadContext } from "./read-path.js";
+import { type LoadResult, loadKeyFile, type ReadContext } from "./read-path.js";
 import { type RecoveryResult, recoverySummary } from "./recovery.js";
 import { startUp } from "./start-up.js";
-import { batchStoreError, directorySyncError, type KeyStoreOutcome, summarizeBatch } from "./store-batch.js";
+import { abortedStoreError, batchStoreError, directorySyncError } from "./store-batch.js";
 
 const GIB = 2 ** 30;
 
@@ -37,31 +37,36 @@ export interface FsL2AdapterOptions {
   misalignDirectBuffersForTest?: boolean;
 }
 
-/** A key this adapter counts, with the size of its file. */
-type IndexEntry = KeyListEntry;
+type Parts = readonly (readonly Uint8Array[])[];
+
+/** What one key of a store came to. */
+type KeyStore =
+  | { kind: "published" | "existed"; sizeBytes: number }
+  | { kind: "failed"; error: unknown }
+  | { kind: "aborted" };
 
 /**
  * LMCache-compatible filesystem adapter: one file per key directly under `base_path`, named by the FS key
  * codec, raw bytes. Files are published atomically and never replaced; lookups look at the directory
- * itself, so files published by other processes are hits. Use {@link FsL2Adapter.open} (or `new` and
- * then `await adapter.ready`): start-up creates the directories, cleans temp leftovers and recovers
- * existing key files before any operation runs.
+ * itself, so files published by other processes are hits. The base ({@link L2AdapterBase}) keeps the key
+ * index, usage, capacity admission and locks; this class only does the file I/O. Start-up (`_open`)
+ * creates the directories, cleans temp leftovers and recovers existing key files before any operation
+ * runs: use {@link FsL2Adapter.open}, or `new` and then `await adapter.whenReady()`.
  */
 export class FsL2Adapter extends L2AdapterBase {
   readonly config: FsL2AdapterConfig;
   readonly capacityBytes: number;
-  /** Settles when start-up finished; every operation waits for it. */
-  readonly ready: Promise<void>;
   readonly #ops: FsOps;
   readonly #direct: DirectIo;
   readonly #read: ReadContext;
-  readonly #locks = new KeyLockTable();
-  /** Keys known to exist: stored, recovered or seen by a lookup. Drives usage accounting. */
-  readonly #index = new Map<string, IndexEntry>();
-  /** Keys whose unlink is in flight: a lookup racing it reports a miss. */
-  readonly #deleting = new Set<string>();
   readonly #linkUnsupported = { value: false };
-  readonly #admission: CapacityAdmission;
+  /**
+   * Keys a lookup or store of this adapter is working on (count per key): a delete skips them, so a hit or
+   * a "stored" this adapter reports always has its file (the base locks hits only after `_lookup`).
+   */
+  readonly #busy = new Map<string, number>();
+  /** Keys whose unlink is in flight: a lookup that starts meanwhile reports a miss. */
+  readonly #unlinking = new Set<string>();
   #layout: FsLayout | undefined;
   #recovery: RecoveryResult | undefined;
   #startError: unknown;
@@ -81,7 +86,6 @@ export class FsL2Adapter extends L2AdapterBase {
     super({ type: context?.typeName ?? "fs", capacityBytes, logger: context?.logger });
     this.config = config;
     this.capacityBytes = capacityBytes;
-    this.#admission = new CapacityAdmission(capacityBytes, this.type);
     this.#ops = options.fsOps ?? nodeFsOps;
     this.#direct = new DirectIo(
       config.useOdirect,
@@ -91,12 +95,12 @@ export class FsL2Adapter extends L2AdapterBase {
     );
     const { readAheadSize } = config;
     this.#read = { ops: this.#ops, direct: this.#direct, readAheadSize, logger: this.logger };
-    this.ready = this.#start();
-    // Start-up failures surface through every operation; keep Node from reporting them as unhandled.
-    this.ready.catch(() => {});
   }
 
-  /** Creates the adapter and waits for start-up (directories, temp cleanup, recovery). */
+  /**
+   * Creates the adapter and waits for start-up (directories, temp cleanup, recovery); closes it and
+   * rethrows when start-up fails. Kept from 0.1; `createL2Adapter` does the same for every type.
+   */
   static async open(
     config: FsL2AdapterConfig,
     context?: Partial<L2AdapterContext>,
@@ -104,12 +108,17 @@ export class FsL2Adapter extends L2AdapterBase {
   ): Promise<FsL2Adapter> {
     const adapter = new FsL2Adapter(config, context, options);
     try {
-      await adapter.ready;
+      await adapter.whenReady();
     } catch (error) {
       await adapter.close();
       throw error;
     }
     return adapter;
+  }
+
+  /** @deprecated since 0.2: use `whenReady()`. Settles when start-up finished (0.1's property). */
+  get ready(): Promise<void> {
+    return this.whenReady();
   }
 
   /** Absolute cache directory. */
@@ -122,29 +131,17 @@ export class FsL2Adapter extends L2AdapterBase {
     return join(this.#requireLayout().baseDir, encodeFsKey(key));
   }
 
-  /**
-   * Key files found at start that are still present, oldest first: the eviction controller seeds its LRU
-   * order from them (LMCache replays recovered keys to eviction listeners only).
-   */
-  override recoveredEntries(): KeyListEntry[] {
-    const out: KeyListEntry[] = [];
-    for (const entry of this.#recovery?.entries ?? []) {
-      const known = this.#index.get(entry.key.id);
-      if (known) out.push({ key: known.key, sizeBytes: known.sizeBytes });
-    }
-    return out;
-  }
-
   // ---- start-up -------------------------------------------------------------------------------------
 
-  async #start(): Promise<void> {
+  protected override async _open(): Promise<void> {
     try {
       const { layout, recovery } = await startUp(this.#ops, this.config, this.#direct, this.logger);
       this.#layout = layout;
       this.#recovery = recovery;
       this.#dirSync = new DirectorySyncGroup(this.#ops, layout.baseDir);
       this.#legacyNamesSeen = recovery.legacyNames > 0;
-      this.#count(recovery.entries);
+      // Oldest mtime first: the eviction controller seeds its LRU order from the index.
+      this.recordRecoveredKeys(recovery.entries);
     } catch (error) {
       this.#startError = error;
       throw error;
@@ -153,7 +150,7 @@ export class FsL2Adapter extends L2AdapterBase {
 
   #requireLayout(): FsLayout {
     if (this.#layout) return this.#layout;
-    throw new L2Error("IO_FAILED", "fs adapter is not started; await FsL2Adapter.open() or adapter.ready", {
+    throw new L2Error("IO_FAILED", "fs adapter is not started; await FsL2Adapter.open() or whenReady()", {
       adapterType: this.type,
       cause: this.#startError,
     });
@@ -172,193 +169,203 @@ export class FsL2Adapter extends L2AdapterBase {
     };
   }
 
+  /** Runs `work` with `keys` marked busy, so this adapter's deletes leave their files alone meanwhile. */
+  async #whileBusy<T>(keys: readonly ObjectKey[], work: () => Promise<T>): Promise<T> {
+    for (const key of keys) this.#busy.set(key.id, (this.#busy.get(key.id) ?? 0) + 1);
+    try {
+      return await work();
+    } finally {
+      for (const key of keys) {
+        const left = (this.#busy.get(key.id) ?? 1) - 1;
+        if (left > 0) this.#busy.set(key.id, left);
+        else this.#busy.delete(key.id);
+      }
+    }
+  }
+
   // ---- store ----------------------------------------------------------------------------------------
 
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
-    await this.ready;
+  protected override _store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: OperationOptions,
+  ): Promise<StoreOutcome> {
+    return this.#storeParts(
+      keys,
+      objects.map((o) => [o]),
+      options,
+    );
+  }
+
+  /** writev: a frame header and its payload go to the file in one call, never joined into one buffer. */
+  protected override _storeParts(
+    keys: readonly ObjectKey[],
+    parts: Parts,
+    options: OperationOptions,
+  ): Promise<StoreOutcome> {
+    return this.#storeParts(keys, parts, options);
+  }
+
+  async #storeParts(keys: readonly ObjectKey[], parts: Parts, { signal }: OperationOptions) {
     const ctx = this.#publishContext();
-    // The batch's keys are locked while it runs, so a delete of this adapter (or its eviction controller)
-    // cannot remove a key this store is about to report as present.
-    for (const key of keys) this.#locks.lock(key);
-    let outcomes: KeyStoreOutcome[];
-    try {
-      outcomes = await mapWithConcurrency(keys, this.config.ioConcurrency, (key, i) =>
-        this.#storeOne(ctx, key, objects[i]!).catch(
-          (error: unknown): KeyStoreOutcome => ({ kind: "failed", key, error }),
-        ),
-      );
-    } finally {
-      for (const key of keys) this.#locks.unlock(key);
-    }
-    const { counted, sizes, bytesWritten, failures } = summarizeBatch(outcomes);
-    this.notifyStored(counted, sizes);
-    if (this.config.syncWrites && bytesWritten > 0) {
-      // The names must survive power loss too; one directory fsync covers the whole batch.
+    const baseDir = this.#requireLayout().baseDir;
+    const outcomes = await this.#whileBusy(keys, () =>
+      mapWithConcurrency(keys, this.config.ioConcurrency, async (key, i): Promise<KeyStore> => {
+        // Once aborted, no new file is started; writes already running finish (a temp file is ours).
+        if (signal?.aborted) return { kind: "aborted" };
+        try {
+          const result = await publishKey(ctx, baseDir, key, parts[i]!, {
+            checkLegacy: this.#legacyNamesSeen,
+            probablyPresent: this.indexedSizeOf(key) !== undefined,
+            onVanished: () => this.recordGoneKeys([key]),
+          });
+          return { kind: result.written ? "published" : "existed", sizeBytes: result.sizeBytes };
+        } catch (error) {
+          return { kind: "failed", error };
+        }
+      }),
+    );
+    const stored = new Bitmap(keys.length);
+    const written = new Bitmap(keys.length);
+    const failures: Array<{ key: ObjectKey; error: unknown }> = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind === "failed") failures.push({ key: keys[i]!, error: outcome.error });
+      if (outcome.kind !== "published" && outcome.kind !== "existed") return;
+      stored.set(i);
+      if (outcome.kind === "published") written.set(i);
+    });
+    if (this.config.syncWrites && written.popcount() > 0) {
+      // The names must survive power loss too; one directory fsync covers the whole batch (group commit).
       const syncError = await this.#dirSync!.sync().then(
         () => undefined,
         (error: unknown) => error,
       );
-      if (syncError !== undefined && failures.length === 0) {
-        this.#lastStoreError = `directory fsync failed: ${String(syncError)}`;
-        const baseDir = this.#requireLayout().baseDir;
-        return {
-          ok: false,
-          bytesWritten,
-          error: directorySyncError(this.type, baseDir, keys.length, syncError),
-        };
-      }
+      if (syncError !== undefined) return this.#notDurable(keys, outcomes, syncError);
     }
-    if (failures.length === 0) return { ok: true, bytesWritten };
-    this.#failedStoreKeys += failures.length;
-    const error = batchStoreError(this.type, failures, keys.length);
+    if (failures.length > 0) {
+      this.#failedStoreKeys += failures.length;
+      const error = batchStoreError(this.type, failures, keys.length);
+      this.#lastStoreError = error.message;
+      return { stored, written, error };
+    }
+    const aborted = outcomes.some((o) => o.kind === "aborted");
+    return {
+      stored,
+      written,
+      error: aborted ? abortedStoreError(this.type, stored, keys.length) : undefined,
+    };
+  }
+
+  /**
+   * Every file of the batch is complete and visible, but the names may not survive a power loss: the task
+   * fails, and the files are counted as present (they are), not as stored by this call.
+   */
+  #notDurable(keys: readonly ObjectKey[], outcomes: readonly KeyStore[], cause: unknown): StoreOutcome {
+    const present: ObjectKey[] = [];
+    const sizes: number[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (!("sizeBytes" in outcome) || this.indexedSizeOf(keys[i]!) !== undefined) return;
+      present.push(keys[i]!);
+      sizes.push(outcome.sizeBytes);
+    });
+    this.notifyStored(present, sizes);
+    const error = directorySyncError(this.type, this.#layout!.baseDir, keys.length, cause);
     this.#lastStoreError = error.message;
-    return { ok: false, bytesWritten, error };
+    return { stored: new Bitmap(keys.length), error };
   }
 
-  async #storeOne(ctx: PublishContext, key: ObjectKey, data: Uint8Array): Promise<KeyStoreOutcome> {
-    const known = this.#index.get(key.id);
-    const result = await publishKey(ctx, this.#requireLayout().baseDir, key, [data], {
-      checkLegacy: this.#legacyNamesSeen,
-      probablyPresent: known !== undefined,
-      onVanished: () => {
-        if (known && this.#index.get(key.id) === known) this.#forget([known]);
-      },
-      admit: (bytes) => this.#admission.reserve(this.usage().totalBytesUsed, bytes),
-    });
-    // A racing writer of the same key (or a lookup) may have seen this file between our link() and now
-    // and already counted it: count each key once.
-    const adopted = !this.#index.has(key.id);
-    if (adopted) this.#index.set(key.id, { key, sizeBytes: result.sizeBytes });
-    return { kind: result.written ? "published" : "existed", key, sizeBytes: result.sizeBytes, adopted };
-  }
+  // ---- lookup ---------------------------------------------------------------------------------------
 
-  /**
-   * Keys a lookup or load found without a file (another process deleted it) leave the accounting, unless
-   * the entry changed meanwhile (a store of this adapter re-published the key).
-   */
-  #forgetGone(keys: readonly ObjectKey[], seen: ReadonlyArray<{ gone?: IndexEntry | undefined }>): void {
-    const gone = new Set<IndexEntry>();
-    seen.forEach(({ gone: entry }, i) => {
-      if (entry && this.#index.get(keys[i]!.id) === entry) gone.add(entry);
-    });
-    this.#forget([...gone]);
-  }
-
-  /**
-   * Adds keys found on disk to the accounting once: recovered at start, or seen by a lookup (a file
-   * published by another process).
-   */
-  #count(entries: readonly IndexEntry[]): void {
-    const fresh = [...new Map(entries.map((e) => [e.key.id, e])).values()].filter(
-      (e) => !this.#index.has(e.key.id),
-    );
-    for (const e of fresh) this.#index.set(e.key.id, e);
-    this.notifyStored(
-      fresh.map((e) => e.key),
-      fresh.map((e) => e.sizeBytes),
-    );
-  }
-
-  /** Drops keys whose files vanished (deleted by another process) from accounting. */
-  #forget(entries: IndexEntry[]): void {
-    for (const e of entries) this.#index.delete(e.key.id);
-    this.notifyDeleted(
-      entries.map((e) => e.key),
-      entries.map((e) => e.sizeBytes),
-    );
-  }
-
-  // ---- lookup / unlock ------------------------------------------------------------------------------
-
-  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
-    await this.ready;
-    // Lock first, then look: a delete of this adapter that starts after this line skips the key, and one
-    // already running is seen through #deleting.
-    for (const key of keys) this.#locks.lock(key);
+  /** Looks at the directory itself: files other processes published are hits, and removed ones are not. */
+  protected override async _lookup(
+    keys: readonly ObjectKey[],
+    { signal }: OperationOptions,
+  ): Promise<LookupResult> {
     const baseDir = this.#requireLayout().baseDir;
-    const looked = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
-      const known = this.#index.get(key.id);
-      if (this.#deleting.has(key.id)) return { size: 0 };
-      try {
-        const file = await findKeyFile(this.#ops, baseDir, key);
+    const sizes = await this.#whileBusy(keys, () =>
+      mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
+        if (signal?.aborted || this.#unlinking.has(key.id)) return undefined;
+        const file = await findKeyFile(this.#ops, baseDir, key).catch(() => undefined);
         if (file?.legacy) this.#legacyNamesSeen = true;
-        return file ? { size: file.sizeBytes } : { size: 0, gone: known };
-      } catch {
-        return { size: 0 };
-      }
+        return this.#unlinking.has(key.id) ? undefined : file?.sizeBytes;
+      }),
+    );
+    const found = new Bitmap(keys.length);
+    sizes.forEach((size, i) => {
+      if (size !== undefined) found.set(i);
     });
-    this.#forgetGone(keys, looked);
-    const bitmap = new Bitmap(keys.length);
-    const adopted: IndexEntry[] = [];
-    keys.forEach((key, i) => {
-      const size = looked[i]!.size;
-      if (size === 0 || this.#deleting.has(key.id)) {
-        this.#locks.unlock(key);
-        return;
-      }
-      bitmap.set(i);
-      adopted.push({ key, sizeBytes: size });
-    });
-    this.#count(adopted);
-    return bitmap;
-  }
-
-  protected _unlock(keys: readonly ObjectKey[]): void {
-    for (const key of keys) this.#locks.unlock(key);
+    return { found, sizes };
   }
 
   // ---- load -----------------------------------------------------------------------------------------
 
-  protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
-    await this.ready;
+  protected override _load(
+    keys: readonly ObjectKey[],
+    targets: readonly Uint8Array[],
+    options: OperationOptions,
+  ): Promise<LoadOutcome> {
+    return this.#loadParts(
+      keys,
+      targets.map((t) => [t]),
+      options,
+    );
+  }
+
+  /** readv: header and payload land in their own buffers, no copy (O_DIRECT scatters from its window). */
+  protected override _loadParts(
+    keys: readonly ObjectKey[],
+    parts: Parts,
+    options: OperationOptions,
+  ): Promise<LoadOutcome> {
+    return this.#loadParts(keys, parts, options);
+  }
+
+  async #loadParts(keys: readonly ObjectKey[], parts: Parts, { signal }: OperationOptions) {
     const baseDir = this.#requireLayout().baseDir;
     // Published files are never rewritten, so a size this adapter already saw spares an fstat per load.
-    const hits = await mapWithConcurrency(keys, this.config.ioConcurrency, async (key, i) => {
-      const known = this.#index.get(key.id);
-      const result = await loadKeyFile(this.#read, baseDir, key, [targets[i]!], known?.sizeBytes);
-      return { result, gone: result === "gone" ? known : undefined };
+    // Once aborted no new read starts; a read already filling a caller's buffer always finishes first.
+    const results = await mapWithConcurrency(
+      keys,
+      this.config.ioConcurrency,
+      (key, i): Promise<LoadResult> =>
+        signal?.aborted
+          ? Promise.resolve("miss")
+          : loadKeyFile(this.#read, baseDir, key, parts[i]!, this.indexedSizeOf(key)),
+    );
+    const loaded = new Bitmap(keys.length);
+    const gone = new Bitmap(keys.length);
+    results.forEach((result, i) => {
+      if (result === "hit") loaded.set(i);
+      else if (result === "gone") gone.set(i);
     });
-    this.#forgetGone(keys, hits);
-    const bitmap = new Bitmap(keys.length);
-    const accessed: ObjectKey[] = [];
-    hits.forEach((hit, i) => {
-      if (hit.result !== "hit") return;
-      bitmap.set(i);
-      accessed.push(keys[i]!);
-    });
-    this.notifyAccessed(accessed);
-    return bitmap;
+    return { loaded, gone };
   }
 
   // ---- delete ---------------------------------------------------------------------------------------
 
-  protected async _delete(keys: readonly ObjectKey[]): Promise<void> {
-    await this.ready;
+  /** Unlinks regular files only; a key whose file stays (busy, EACCES, not a file) is reported kept. */
+  protected override async _delete(keys: readonly ObjectKey[]): Promise<Bitmap> {
     const baseDir = this.#requireLayout().baseDir;
-    const unique = [...new Map(keys.map((k) => [k.id, k])).values()];
-    const deleted = await mapWithConcurrency(unique, Math.max(this.config.ioConcurrency, 16), async (key) => {
-      if (this.#locks.isLocked(key) || this.#deleting.has(key.id)) return null;
-      this.#deleting.add(key.id);
+    const removed = await mapWithConcurrency(keys, Math.max(this.config.ioConcurrency, 16), async (key) => {
+      if (this.#busy.has(key.id) || this.#unlinking.has(key.id)) return false;
+      this.#unlinking.add(key.id);
       try {
-        return await this.#deleteOne(baseDir, key);
+        return await removeKeyFiles(this.#ops, baseDir, key, this.logger).catch(() => false);
       } finally {
-        this.#deleting.delete(key.id);
+        this.#unlinking.delete(key.id);
       }
     });
-    const gone = deleted.filter((e): e is IndexEntry => e !== null);
-    this.#forget(gone);
-  }
-
-  /** The accounting entry to drop when the key's file is gone afterwards, else null. */
-  async #deleteOne(baseDir: string, key: ObjectKey): Promise<IndexEntry | null> {
-    const gone = await removeKeyFiles(this.#ops, baseDir, key, this.logger).catch(() => false);
-    return gone ? (this.#index.get(key.id) ?? null) : null;
+    const bitmap = new Bitmap(keys.length);
+    removed.forEach((gone, i) => {
+      if (gone) bitmap.set(i);
+    });
+    return bitmap;
   }
 
   // ---- listing and status ---------------------------------------------------------------------------
 
-  protected override async _listKeys(options: ListKeysOptions): Promise<KeyListPage> {
-    await this.ready;
+  /** Over the directory, not the index: keys other processes published are listed too. */
+  protected override _listKeys(options: ListKeysOptions): Promise<KeyListPage> {
     return listKeyFiles(this.#ops, this.#requireLayout().baseDir, options);
   }
 
@@ -376,8 +383,7 @@ export class FsL2Adapter extends L2AdapterBase {
       odirect: this.#direct.describe(),
       syncWrites: this.config.syncWrites,
       ioConcurrency: this.config.ioConcurrency,
-      storedObjectCount: this.#index.size,
-      lockedKeyCount: this.#locks.size,
+      storedObjectCount: this.recoveredEntries().length,
       currentSizeBytes: usage.totalBytesUsed,
       maxCapacityBytes: this.capacityBytes,
       usageFraction: usage.usageFraction,
@@ -387,10 +393,5 @@ export class FsL2Adapter extends L2AdapterBase {
       lastStoreError: this.#lastStoreError,
       linkSupported: !this.#linkUnsupported.value,
     };
-  }
-
-  protected override async _close(): Promise<void> {
-    await this.ready.catch(() => {});
-    this.#locks.clear();
   }
 }

@@ -170,8 +170,6 @@ export interface PublishKeyOptions {
   probablyPresent: boolean;
   /** Called when a key believed present turned out to have no file. */
   onVanished: () => void;
-  /** Called before any byte is written; throws to refuse the key (capacity), returns the release. */
-  admit: (bytes: number) => () => void;
 }
 
 /** `written` false: a complete file of the key was already there; `sizeBytes` is then its size. */
@@ -211,31 +209,26 @@ export async function publishKey(
     if (typeof existing === "number") return { written: false, sizeBytes: existing };
     options.onVanished();
   }
-  const release = options.admit(size);
-  try {
-    for (let attempt = 0; ; attempt++) {
-      const outcome = await writeAndPublish(ctx, finalPath, parts);
-      if (outcome.published) return { written: true, sizeBytes: size };
-      const existing = await statKeyFile(ctx.ops, finalPath);
-      if (typeof existing === "number") return { written: false, sizeBytes: existing };
-      if (existing === "occupied") {
-        throw new L2Error(
-          "IO_FAILED",
-          `${finalPath} exists but is not a regular file; remove it to store this key`,
-          {
-            adapterType: ctx.adapterType,
-          },
-        );
-      }
-      if (attempt > 0) {
-        throw new L2Error("IO_FAILED", `could not publish ${finalPath}: the name keeps changing under it`, {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await writeAndPublish(ctx, finalPath, parts);
+    if (outcome.published) return { written: true, sizeBytes: size };
+    const existing = await statKeyFile(ctx.ops, finalPath);
+    if (typeof existing === "number") return { written: false, sizeBytes: existing };
+    if (existing === "occupied") {
+      throw new L2Error(
+        "IO_FAILED",
+        `${finalPath} exists but is not a regular file; remove it to store this key`,
+        {
           adapterType: ctx.adapterType,
-        });
-      }
-      // "missing": deleted between link() and lstat(); publish again.
-      if (existing === "empty") await ctx.ops.unlink(finalPath).catch(() => {});
+        },
+      );
     }
-  } finally {
-    release();
+    if (attempt > 0) {
+      throw new L2Error("IO_FAILED", `could not publish ${finalPath}: the name keeps changing under it`, {
+        adapterType: ctx.adapterType,
+      });
+    }
+    // "missing": deleted between link() and lstat(); publish again.
+    if (existing === "empty") await ctx.ops.unlink(finalPath).catch(() => {});
   }
 }

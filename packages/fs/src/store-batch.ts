@@ -1,33 +1,6 @@
+import type { Bitmap } from "@x/l2-core";
 import { L2Error, type ObjectKey } from "@x/l2-core";
 import { errnoOf } from "./fs-ops.js";
-
-/** What one key of a store batch came to; `adopted`: this call added the key to the accounting. */
-export type KeyStoreOutcome =
-  | { kind: "published"; key: ObjectKey; sizeBytes: number; adopted: boolean }
-  | { kind: "existed"; key: ObjectKey; sizeBytes: number; adopted: boolean }
-  | { kind: "failed"; key: ObjectKey; error: unknown };
-
-/** A batch's outcomes, added up: the keys to count as stored (with sizes), bytes written, failures. */
-export function summarizeBatch(outcomes: readonly KeyStoreOutcome[]): {
-  counted: ObjectKey[];
-  sizes: number[];
-  bytesWritten: number;
-  failures: Array<{ key: ObjectKey; error: unknown }>;
-} {
-  const counted: ObjectKey[] = [];
-  const sizes: number[] = [];
-  let bytesWritten = 0;
-  const failures: Array<{ key: ObjectKey; error: unknown }> = [];
-  for (const outcome of outcomes) {
-    if (outcome.kind === "failed") failures.push(outcome);
-    else if (outcome.adopted) {
-      counted.push(outcome.key);
-      sizes.push(outcome.sizeBytes);
-    }
-    if (outcome.kind === "published") bytesWritten += outcome.sizeBytes;
-  }
-  return { counted, sizes, bytesWritten, failures };
-}
 
 /**
  * The task error of a batch whose keys did not all get stored: a single typed failure is passed through,
@@ -61,5 +34,15 @@ export function directorySyncError(
     `all ${batchSize} keys were published but fsync of ${baseDir} failed ` +
       `(${errnoOf(cause) ?? String(cause)}); they may not survive a power loss`,
     { adapterType, cause },
+  );
+}
+
+/** The signal aborted the store before every key was started; the keys not started are not stored. */
+export function abortedStoreError(adapterType: string, stored: Bitmap, batchSize: number): L2Error {
+  return new L2Error(
+    "ABORTED",
+    `store aborted by its signal: ${batchSize - stored.popcount()} of ${batchSize} keys were not started ` +
+      "and are not stored; the others are stored completely",
+    { adapterType },
   );
 }
