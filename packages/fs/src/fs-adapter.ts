@@ -276,15 +276,15 @@ export class FsL2Adapter extends L2AdapterBase {
 
   // ---- lookup ---------------------------------------------------------------------------------------
 
-  /** Looks at the directory itself: files other processes published are hits, and removed ones are not. */
-  protected override async _lookup(
-    keys: readonly ObjectKey[],
-    { signal }: OperationOptions,
-  ): Promise<LookupResult> {
+  /**
+   * Looks at the directory itself: files other processes published are hits, and removed ones are not.
+   * The signal is not consulted midway: a key reported absent leaves the index, and a stat is cheap.
+   */
+  protected override async _lookup(keys: readonly ObjectKey[]): Promise<LookupResult> {
     const baseDir = this.#requireLayout().baseDir;
     const sizes = await this.#whileBusy(keys, () =>
       mapWithConcurrency(keys, this.config.ioConcurrency, async (key) => {
-        if (signal?.aborted || this.#unlinking.has(key.id)) return undefined;
+        if (this.#unlinking.has(key.id)) return undefined;
         const file = await findKeyFile(this.#ops, baseDir, key).catch(() => undefined);
         if (file?.legacy) this.#legacyNamesSeen = true;
         return this.#unlinking.has(key.id) ? undefined : file?.sizeBytes;
