@@ -16,6 +16,7 @@ import {
 } from "@x/l2-core";
 import type { FsL2AdapterConfig } from "./config.js";
 import { type FsOps, nodeFsOps } from "./fs-ops.js";
+import { GoneSweep } from "./gone-sweep.js";
 import { DirectorySyncGroup } from "./group-commit.js";
 import { findKeyFile, removeKeyFiles } from "./key-files.js";
 import { listKeyFiles } from "./listing.js";
@@ -60,6 +61,7 @@ export class FsL2Adapter extends L2AdapterBase {
   readonly #direct: DirectIo;
   readonly #read: ReadContext;
   readonly #linkUnsupported = { value: false };
+  readonly #goneSweep: GoneSweep;
   /**
    * Keys a lookup or store of this adapter is working on (count per key): a delete skips them, so a hit or
    * a "stored" this adapter reports always has its file (the base locks hits only after `_lookup`).
@@ -93,6 +95,7 @@ export class FsL2Adapter extends L2AdapterBase {
       config.ioConcurrency,
       options.misalignDirectBuffersForTest ?? false,
     );
+    this.#goneSweep = new GoneSweep(this.#ops);
     const { readAheadSize } = config;
     this.#read = { ops: this.#ops, direct: this.#direct, readAheadSize, logger: this.logger };
   }
@@ -189,8 +192,8 @@ export class FsL2Adapter extends L2AdapterBase {
     keys: readonly ObjectKey[],
     objects: readonly Uint8Array[],
     options: OperationOptions,
-  ): Promise<StoreOutcome> {
-    return this.#storeParts(
+  ) {
+    return this._storeParts(
       keys,
       objects.map((o) => [o]),
       options,
@@ -198,15 +201,11 @@ export class FsL2Adapter extends L2AdapterBase {
   }
 
   /** writev: a frame header and its payload go to the file in one call, never joined into one buffer. */
-  protected override _storeParts(
+  protected override async _storeParts(
     keys: readonly ObjectKey[],
     parts: Parts,
-    options: OperationOptions,
+    { signal }: OperationOptions,
   ): Promise<StoreOutcome> {
-    return this.#storeParts(keys, parts, options);
-  }
-
-  async #storeParts(keys: readonly ObjectKey[], parts: Parts, { signal }: OperationOptions) {
     const ctx = this.#publishContext();
     const baseDir = this.#requireLayout().baseDir;
     const outcomes = await this.#whileBusy(keys, () =>
@@ -274,6 +273,12 @@ export class FsL2Adapter extends L2AdapterBase {
     return { stored: new Bitmap(keys.length), error };
   }
 
+  /** Full by the index: before a store is refused, forget indexed keys whose files others removed. */
+  protected override async _makeRoom(bytesNeeded: number): Promise<void> {
+    const baseDir = this.#requireLayout().baseDir;
+    this.recordGoneKeys(await this.#goneSweep.run(baseDir, () => this.recoveredEntries(), bytesNeeded));
+  }
+
   // ---- lookup ---------------------------------------------------------------------------------------
 
   /**
@@ -303,8 +308,8 @@ export class FsL2Adapter extends L2AdapterBase {
     keys: readonly ObjectKey[],
     targets: readonly Uint8Array[],
     options: OperationOptions,
-  ): Promise<LoadOutcome> {
-    return this.#loadParts(
+  ) {
+    return this._loadParts(
       keys,
       targets.map((t) => [t]),
       options,
@@ -312,15 +317,11 @@ export class FsL2Adapter extends L2AdapterBase {
   }
 
   /** readv: header and payload land in their own buffers, no copy (O_DIRECT scatters from its window). */
-  protected override _loadParts(
+  protected override async _loadParts(
     keys: readonly ObjectKey[],
     parts: Parts,
-    options: OperationOptions,
+    { signal }: OperationOptions,
   ): Promise<LoadOutcome> {
-    return this.#loadParts(keys, parts, options);
-  }
-
-  async #loadParts(keys: readonly ObjectKey[], parts: Parts, { signal }: OperationOptions) {
     const baseDir = this.#requireLayout().baseDir;
     // Published files are never rewritten, so a size this adapter already saw spares an fstat per load.
     // Once aborted no new read starts; a read already filling a caller's buffer always finishes first.

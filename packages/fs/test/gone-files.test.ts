@@ -57,6 +57,24 @@ describe("files removed by another process leave the accounting", () => {
     await a.close();
   });
 
+  it("a store-only writer is not refused forever: a store that would not fit first forgets files others removed", async () => {
+    const a = await open(dir.path, { max_capacity_gb: EIGHT_MIB_GB });
+    const keys = Array.from({ length: 8 }, (_, i) => key(i));
+    expect((await a.store(keys, keys.map(() => chunk(MIB)))).ok).toBe(true);
+    // Really full: the check finds every file, the store is refused and nothing is forgotten.
+    expect((await a.store([key(100)], [chunk(MIB)])).ok).toBe(false);
+    expect((await a.store([key(101)], [chunk(MIB)])).ok).toBe(false);
+    expect(a.usage().totalBytesUsed).toBe(8 * MIB);
+
+    removeAllFromAnotherProcess(dir.path);
+    // No lookup, no load: the store itself notices.
+    const fresh = Array.from({ length: 8 }, (_, i) => key(300 + i));
+    expect(await a.store(fresh, fresh.map(() => chunk(MIB)))).toEqual({ ok: true, bytesWritten: 8 * MIB });
+    expect(a.usage().totalBytesUsed).toBe(8 * MIB);
+    expect((await readdir(dir.path)).length).toBe(8);
+    await a.close();
+  });
+
   it("a load that finds the file gone drops the key, and listeners hear it was deleted", async () => {
     const a = await open(dir.path, { max_capacity_gb: EIGHT_MIB_GB });
     const deleted: string[] = [];
