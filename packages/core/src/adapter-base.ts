@@ -602,8 +602,10 @@ export abstract class L2AdapterBase implements L2Adapter {
     const newKeys: ObjectKey[] = [];
     const newSizes: number[] = [];
     let bytesWritten = 0;
+    const seen = new Set<string>();
     keys.forEach((key, i) => {
-      if (!stored.test(i)) return;
+      if (!stored.test(i) || seen.has(key.id)) return;
+      seen.add(key.id);
       const known = this.#index.has(key);
       const wrote = written ? written.test(i) : !known;
       // A key that was already there keeps its recorded size: nothing was overwritten.

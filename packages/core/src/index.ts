@@ -25,7 +25,7 @@ export {
   SUPPORTED_CONTRACTS,
 } from "./adapter-type.js";
 export { Bitmap, isBitmap } from "./bitmap.js";
-export { mapWithConcurrency, Semaphore } from "./concurrency.js";
+export { abortableDelay, mapWithConcurrency, Semaphore } from "./concurrency.js";
 export type { CamelCase, CamelCased } from "./config/case.js";
 export {
   configError,
