@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import type { FsOps } from "./fs-ops.js";
 
 /** fsync of a directory, so the names published in it survive power loss (used with sync_writes). */
-export async function syncDirectory(ops: FsOps, dir: string): Promise<void> {
+async function syncDirectory(ops: FsOps, dir: string): Promise<void> {
   const fh = await ops.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fh.sync();

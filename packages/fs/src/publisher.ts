@@ -32,7 +32,7 @@ export interface PublishContext {
 }
 
 /** `published` false: a complete file was already there (another writer won), nothing was replaced. */
-export interface PublishOutcome {
+interface PublishOutcome {
   published: boolean;
   bytesWritten: number;
 }
@@ -41,7 +41,7 @@ export interface PublishOutcome {
  * Writes the parts one after another from offset 0, retrying short writes: one buffer with write(), several
  * with writev() (a header and its payload go out in one call, without joining them).
  */
-export async function writeFully(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+async function writeFully(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
   const total = byteLengthOf(parts);
   let offset = 0;
   while (offset < total) {
@@ -115,7 +115,7 @@ async function exists(ops: FsOps, path: string): Promise<boolean> {
  * either no file or the complete one; concurrent writers of one key leave exactly one file; the temp file
  * is removed on every path (a crash in between leaves a `.x-l2-tmp.*` file that start-up cleans).
  */
-export async function writeAndPublish(
+async function writeAndPublish(
   ctx: PublishContext,
   finalPath: string,
   parts: readonly Uint8Array[],

@@ -60,7 +60,14 @@ describe("files removed by another process leave the accounting", () => {
   it("a store-only writer is not refused forever: a store that would not fit first forgets files others removed", async () => {
     const a = await open(dir.path, { max_capacity_gb: EIGHT_MIB_GB });
     const keys = Array.from({ length: 8 }, (_, i) => key(i));
-    expect((await a.store(keys, keys.map(() => chunk(MIB)))).ok).toBe(true);
+    expect(
+      (
+        await a.store(
+          keys,
+          keys.map(() => chunk(MIB)),
+        )
+      ).ok,
+    ).toBe(true);
     // Really full: the check finds every file, the store is refused and nothing is forgotten.
     expect((await a.store([key(100)], [chunk(MIB)])).ok).toBe(false);
     expect((await a.store([key(101)], [chunk(MIB)])).ok).toBe(false);
@@ -69,7 +76,12 @@ describe("files removed by another process leave the accounting", () => {
     removeAllFromAnotherProcess(dir.path);
     // No lookup, no load: the store itself notices.
     const fresh = Array.from({ length: 8 }, (_, i) => key(300 + i));
-    expect(await a.store(fresh, fresh.map(() => chunk(MIB)))).toEqual({ ok: true, bytesWritten: 8 * MIB });
+    expect(
+      await a.store(
+        fresh,
+        fresh.map(() => chunk(MIB)),
+      ),
+    ).toEqual({ ok: true, bytesWritten: 8 * MIB });
     expect(a.usage().totalBytesUsed).toBe(8 * MIB);
     expect((await readdir(dir.path)).length).toBe(8);
     await a.close();
