@@ -4,6 +4,7 @@ export type {
   EncodedKeyListEntry,
   KeyListEntry,
   KeyListPage,
+  KeysStoredInfo,
   L1MemoryDesc,
   L2Adapter,
   L2AdapterContext,
