@@ -257,20 +257,22 @@ export class FsL2Adapter extends L2AdapterBase {
 
   /**
    * Every file of the batch is complete and visible, but the names may not survive a power loss: the task
-   * fails, and the files are counted as present (they are), not as stored by this call.
+   * fails. The files this call wrote count as present (they are), not as stored by the call; keys that were
+   * there already stay reported as present.
    */
   #notDurable(keys: readonly ObjectKey[], outcomes: readonly KeyStore[], cause: unknown): StoreOutcome {
-    const present: ObjectKey[] = [];
-    const sizes: number[] = [];
+    const existed = new Bitmap(keys.length);
+    const wrote: [ObjectKey[], number[]] = [[], []];
     outcomes.forEach((outcome, i) => {
-      if (!("sizeBytes" in outcome) || this.indexedSizeOf(keys[i]!) !== undefined) return;
-      present.push(keys[i]!);
-      sizes.push(outcome.sizeBytes);
+      if (outcome.kind === "existed") existed.set(i);
+      if (outcome.kind !== "published" || this.indexedSizeOf(keys[i]!) !== undefined) return;
+      wrote[0].push(keys[i]!);
+      wrote[1].push(outcome.sizeBytes);
     });
-    this.notifyStored(present, sizes);
+    this.notifyStored(wrote[0], wrote[1]);
     const error = directorySyncError(this.type, this.#layout!.baseDir, keys.length, cause);
     this.#lastStoreError = error.message;
-    return { stored: new Bitmap(keys.length), error };
+    return { stored: existed, written: new Bitmap(keys.length), error };
   }
 
   /** Full by the index: before a store is refused, forget indexed keys whose files others removed. */

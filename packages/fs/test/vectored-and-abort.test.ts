@@ -158,10 +158,7 @@ describe("persist_enabled: false (createL2Adapter deletes what this adapter stor
     expect(await readdir(dir.path)).toEqual([encodeFsKey(key(1))]);
   });
 
-  // Known core gap (0.2 base, reported to the lead): ManagedL2Adapter records every key announced by
-  // onKeysStored, and the base announces keys a lookup or load adopted too, so these files are deleted at
-  // close as well. `it.fails` keeps that visible; make it `it` once core tracks only keys this adapter wrote.
-  it.fails("files another process published and this instance only looked up or loaded stay", async () => {
+  it("files another process published and this instance only looked up, loaded or re-stored stay", async () => {
     const { createL2Adapter, silentLogger } = await import("@x/l2-core");
     const a = await createL2Adapter(
       { type: "fs", base_path: dir.path, persist_enabled: false },
@@ -172,8 +169,14 @@ describe("persist_enabled: false (createL2Adapter deletes what this adapter stor
     expect((await a.lookupAndLock([key(4)])).test(0)).toBe(true);
     a.unlock([key(4)]);
     expect((await a.load([key(5)], [Buffer.alloc(100)])).test(0)).toBe(true);
-    await a.store([key(6)], [chunk(100)]);
+    await writeFile(join(dir.path, encodeFsKey(key(7))), chunk(100), { mode: 0o600 });
+    // A store of a key another process already wrote writes nothing: the file is theirs.
+    expect(await a.store([key(6), key(7)], [chunk(100), chunk(100)])).toEqual({
+      ok: true,
+      bytesWritten: 100,
+    });
     await a.close();
-    expect((await readdir(dir.path)).sort()).toEqual([encodeFsKey(key(4)), encodeFsKey(key(5))].sort());
+    const kept = [encodeFsKey(key(4)), encodeFsKey(key(5)), encodeFsKey(key(7))];
+    expect((await readdir(dir.path)).sort()).toEqual(kept.sort());
   });
 });
