@@ -26,7 +26,7 @@ import { type PublishContext, publishKey } from "./publisher.js";
 import { type LoadResult, loadKeyFile, type ReadContext } from "./read-path.js";
 import { type RecoveryResult, recoverySummary } from "./recovery.js";
 import { startUp } from "./start-up.js";
-import { abortedStoreError, batchStoreError, directorySyncError } from "./store-batch.js";
+import { abortedStoreError, batchStoreError, directorySyncError, type KeyStore } from "./store-batch.js";
 
 const GIB = 2 ** 30;
 
@@ -39,12 +39,6 @@ export interface FsL2AdapterOptions {
 }
 
 type Parts = readonly (readonly Uint8Array[])[];
-
-/** What one key of a store came to. */
-type KeyStore =
-  | { kind: "published" | "existed"; sizeBytes: number }
-  | { kind: "failed"; error: unknown }
-  | { kind: "aborted" };
 
 /**
  * LMCache-compatible filesystem adapter: one file per key directly under `base_path`, named by the FS key

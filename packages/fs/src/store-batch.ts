@@ -2,6 +2,12 @@ import type { Bitmap } from "@x/l2-core";
 import { L2Error, type ObjectKey } from "@x/l2-core";
 import { errnoOf } from "./fs-ops.js";
 
+/** What one key of a store came to. */
+export type KeyStore =
+  | { kind: "published" | "existed"; sizeBytes: number }
+  | { kind: "failed"; error: unknown }
+  | { kind: "aborted" };
+
 /**
  * The task error of a batch whose keys did not all get stored: a single typed failure is passed through,
  * several are summarised (how many, the first cause). The keys that were published stay: they are
