@@ -34,6 +34,8 @@ export class StoreController {
   /** Per L1 key: store batches still running, and whether one failed (skip_l1 drops only after all passed). */
   readonly #pending = new Map<string, { count: number; failed: boolean }>();
   #closed = false;
+  /** Aborted by close(): adapters that support cancellation stop their stores. */
+  readonly #closeSignal = new AbortController();
   #stored = 0;
   #failed = 0;
 
@@ -78,9 +80,11 @@ export class StoreController {
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
   }
 
+  /** Drops queued keys, cancels running stores where the adapter supports it, waits for them to settle. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#queue = [];
+    this.#closeSignal.abort(new Error("storage manager closing"));
     await Promise.allSettled([...this.#inflight]);
   }
 
@@ -141,7 +145,7 @@ export class StoreController {
       try {
         // Removed while this batch waited for its turn: nothing new goes to a draining adapter.
         if (slot.state === "draining") return;
-        const result = await slot.store(keys, objects);
+        const result = await slot.store(keys, objects, { signal: this.#closeSignal.signal });
         ok = result.ok;
         if (ok) this.#stored++;
         else {
