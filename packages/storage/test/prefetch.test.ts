@@ -167,16 +167,16 @@ describe("prefetch", () => {
     expect((await m.metrics()).adapters[0]!.hits).toBe(6);
   });
 
-  it("a key of unknown size is a miss (a load needs a target of exactly its size) unless objectSizeBytes says", async () => {
+  it("learns object sizes from what an adapter reports at lookup, or from objectSizeBytes", async () => {
     const dir = tempDir();
     cleanup.push(dir.remove);
     const writer = await manager({ l2: [fsSpec(dir.path)] });
     await writer.l2Adapter(0)!.store(keys(0, 2), [bytes(0), bytes(1)]);
     await writer.close();
-    // Without recovery the fs adapter reports no sizes; nothing tells the manager how big the objects are.
-    const blind = await manager({ l2: [fsSpec(dir.path, { recover_on_start: false })] });
-    expect(await blind.prefetch(keys(0, 2))).toBe(0);
-    await blind.close();
+    // Without recovery, the fs adapter still reports each file it finds at lookup, with its size.
+    const adopting = await manager({ l2: [fsSpec(dir.path, { recover_on_start: false })] });
+    expect(await adopting.prefetch(keys(0, 2))).toBe(2);
+    await adopting.close();
     const sized = await manager({ l2: [fsSpec(dir.path, { recover_on_start: false })], objectSizeBytes: 4096 });
     expect(await sized.prefetch(keys(0, 2))).toBe(2);
     expect(expectBytes(sized, keys(0, 2), 0)).toBe("11");
