@@ -62,7 +62,8 @@ export class AdapterSlot {
   /** Removes the manager's listeners from the adapter. */
   readonly disposers: Array<() => void> = [];
   #state: AdapterState = "active";
-  #consecutiveFailures = 0;
+  /** Per operation: a store that keeps failing is a broken adapter even while its lookups succeed. */
+  readonly #consecutive = new Map<string, number>();
   #lastError: string | undefined;
   #since = Date.now();
   readonly #inflight = new Set<Promise<unknown>>();
@@ -101,8 +102,9 @@ export class AdapterSlot {
     return this.#state === "active" && !this.adapter.closed;
   }
 
+  /** The longest current run of failures of one operation. */
   get consecutiveFailures(): number {
-    return this.#consecutiveFailures;
+    return Math.max(0, ...this.#consecutive.values());
   }
 
   get lastError(): string | undefined {
@@ -122,7 +124,7 @@ export class AdapterSlot {
   markRecovered(): void {
     if (this.#state !== "unhealthy") return;
     this.#state = "active";
-    this.#consecutiveFailures = 0;
+    this.#consecutive.clear();
     this.#since = Date.now();
     this.#logger.info("L2 adapter recovered; routing to it again", { adapter: this.id, type: this.type });
   }
@@ -197,7 +199,7 @@ export class AdapterSlot {
     });
     this.#metrics.l2StoreSeconds.observe(this.#labels, (performance.now() - started) / 1000);
     if (result.bytesWritten > 0) this.#metrics.l2BytesStored.inc(this.#labels, result.bytesWritten);
-    if (result.ok) this.recordSuccess();
+    if (result.ok) this.recordSuccess("store");
     else this.recordFailure("store", result.error?.message ?? "store task failed");
     return result;
   }
@@ -207,7 +209,7 @@ export class AdapterSlot {
     return this.#track(async () => {
       try {
         const found = await this.#call.lookupAndLock(keys, options);
-        this.recordSuccess();
+        this.recordSuccess("lookup");
         return found;
       } catch (error) {
         this.recordFailure("lookup", String((error as Error)?.message ?? error));
@@ -216,7 +218,7 @@ export class AdapterSlot {
     });
   }
 
-  /** All-miss bitmap (and a failure) when the call fails; misses are judged by the caller. */
+  /** All-miss bitmap when the call fails; the caller judges misses against its lookup. */
   async load(
     keys: readonly ObjectKey[],
     targets: readonly Uint8Array[],
@@ -227,7 +229,11 @@ export class AdapterSlot {
       try {
         return await this.#call.load(keys, targets, options);
       } catch (error) {
-        if (!options?.signal?.aborted) this.recordFailure("load", String((error as Error)?.message ?? error));
+        // Every key then reads as a miss, which the caller counts as this adapter's failure.
+        this.#logger.warn("L2 adapter load threw", {
+          adapter: this.id,
+          error: String((error as Error)?.message ?? error),
+        });
         return new Bitmap(keys.length);
       }
     });
@@ -248,17 +254,18 @@ export class AdapterSlot {
     }
   }
 
-  recordSuccess(): void {
-    this.#consecutiveFailures = 0;
+  recordSuccess(op: string): void {
+    this.#consecutive.delete(op);
   }
 
   recordFailure(op: string, message: string): void {
-    this.#consecutiveFailures++;
+    const count = (this.#consecutive.get(op) ?? 0) + 1;
+    this.#consecutive.set(op, count);
     this.#lastError = `${op}: ${message}`;
     this.#metrics.l2Failures.inc({ ...this.#labels, op });
     this.#logger.warn("L2 adapter call failed", { adapter: this.id, type: this.type, op, error: message });
-    if (this.#consecutiveFailures >= this.#failureThreshold) {
-      this.markUnhealthy(`${this.#consecutiveFailures} consecutive failures, last ${this.#lastError}`);
+    if (count >= this.#failureThreshold) {
+      this.markUnhealthy(`${count} consecutive ${op} failures, last: ${message}`);
     }
   }
 
@@ -274,7 +281,7 @@ export class AdapterSlot {
       type: this.type,
       state: this.#state,
       since: new Date(this.#since).toISOString(),
-      consecutiveFailures: this.#consecutiveFailures,
+      consecutiveFailures: Object.fromEntries(this.#consecutive),
       lastError: this.#lastError,
       inFlight: this.#inflight.size,
       prefetchRefs: this.#refs,

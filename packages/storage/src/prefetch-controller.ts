@@ -331,7 +331,7 @@ export class PrefetchController {
         }
         if (failedHere > 0) {
           slot.recordFailure("load", `${failedHere} key(s) its lookup reported present did not load`);
-        } else if (positions.length > 0) slot.recordSuccess();
+        } else if (positions.length > 0) slot.recordSuccess("load");
         await Promise.all([...retry].map(([next, list]) => loadFrom(next, list)));
       };
       const first = new Map<AdapterSlot, number[]>();

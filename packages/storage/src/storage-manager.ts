@@ -435,7 +435,10 @@ export class StorageManager {
 
   async #attach(spec: L2AdapterSpec, position: number | undefined): Promise<AdapterSlot> {
     const config = await this.#parse(spec, position);
-    const adapter = await this.#registry.create(config, this.#adapterLogger ? { logger: this.#adapterLogger } : {});
+    const adapter = await this.#registry.create(
+      config,
+      this.#adapterLogger ? { logger: this.#adapterLogger } : {},
+    );
     const id = this.#nextId++;
     const slot = new AdapterSlot({
       id,

@@ -49,7 +49,12 @@ describe("L1 store", () => {
     expect(l1.reserveWrite(key(9), 300, false).status).toBe("full");
     expect(l1.objectCount).toBe(4);
     expect(l1.reserveWrite(key(9), 200, false).status).toBe("reserved");
-    expect(l1.keys().map((k) => k.id).sort()).toEqual([key(2).id, key(3).id]);
+    expect(
+      l1
+        .keys()
+        .map((k) => k.id)
+        .sort(),
+    ).toEqual([key(2).id, key(3).id]);
   });
 
   it("an object larger than the capacity is refused", () => {

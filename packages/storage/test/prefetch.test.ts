@@ -96,7 +96,10 @@ describe("prefetch", () => {
 
   it("a load that misses keys its lookup reported falls through to the next adapter that has them", async () => {
     const m = await manager({
-      l2: [JSON.stringify({ type: "fault_inject", inner: JSON.parse(mockSpec()), gap_indices: [1] }), mockSpec()],
+      l2: [
+        JSON.stringify({ type: "fault_inject", inner: JSON.parse(mockSpec()), gap_indices: [1] }),
+        mockSpec(),
+      ],
     });
     await seed(m, 0, 0, 4);
     await seed(m, 1, 0, 4);
@@ -162,7 +165,11 @@ describe("prefetch", () => {
   it("concurrent prefetches of a shared prefix load each key once", async () => {
     const m = await manager({ l2: [mockSpec()] });
     await seed(m, 0, 0, 6);
-    const results = await Promise.all([m.prefetch(keys(0, 4)), m.prefetch(keys(0, 6)), m.prefetch(keys(0, 2))]);
+    const results = await Promise.all([
+      m.prefetch(keys(0, 4)),
+      m.prefetch(keys(0, 6)),
+      m.prefetch(keys(0, 2)),
+    ]);
     expect(results).toEqual([4, 6, 2]);
     expect((await m.metrics()).adapters[0]!.hits).toBe(6);
   });
@@ -177,7 +184,10 @@ describe("prefetch", () => {
     const adopting = await manager({ l2: [fsSpec(dir.path, { recover_on_start: false })] });
     expect(await adopting.prefetch(keys(0, 2))).toBe(2);
     await adopting.close();
-    const sized = await manager({ l2: [fsSpec(dir.path, { recover_on_start: false })], objectSizeBytes: 4096 });
+    const sized = await manager({
+      l2: [fsSpec(dir.path, { recover_on_start: false })],
+      objectSizeBytes: 4096,
+    });
     expect(await sized.prefetch(keys(0, 2))).toBe(2);
     expect(expectBytes(sized, keys(0, 2), 0)).toBe("11");
   });

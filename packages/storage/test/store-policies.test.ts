@@ -55,7 +55,14 @@ describe("store policies", () => {
       ks.map((_, i) => bytes(i)),
     );
     await m.flush();
-    expect(m.get(ks, ks.map(() => new Uint8Array(4096))).popcount()).toBe(0);
+    expect(
+      m
+        .get(
+          ks,
+          ks.map(() => new Uint8Array(4096)),
+        )
+        .popcount(),
+    ).toBe(0);
     expect(await presentIn(m, 0, ks)).toBe("1111");
     expect(await presentIn(m, 1, ks)).toBe("1111");
     expect(await m.prefetch(ks)).toBe(4);
@@ -76,7 +83,10 @@ describe("store policies", () => {
 
   it("a failed store leaves the key in L1, unmarked, counted; the other adapter still has it", async () => {
     // 8 KiB of capacity: the second 4 KiB object fits, the third does not.
-    const m = await manager({ l2: [mockSpec({ max_size_gb: 8192 / 2 ** 30 }), mockSpec()], storeBatchKeys: 1 });
+    const m = await manager({
+      l2: [mockSpec({ max_size_gb: 8192 / 2 ** 30 }), mockSpec()],
+      storeBatchKeys: 1,
+    });
     const ks = keys(0, 3);
     m.put(
       ks,
@@ -85,7 +95,14 @@ describe("store policies", () => {
     await m.flush();
     expect(await presentIn(m, 0, ks)).toBe("110");
     expect(await presentIn(m, 1, ks)).toBe("111");
-    expect(m.get(ks, ks.map(() => new Uint8Array(4096))).popcount()).toBe(3);
+    expect(
+      m
+        .get(
+          ks,
+          ks.map(() => new Uint8Array(4096)),
+        )
+        .popcount(),
+    ).toBe(3);
     const metrics = await m.metrics();
     expect(metrics.adapters[0]!.failures.store).toBe(1);
     expect(metrics.adapters[1]!.failures.store).toBeUndefined();
@@ -125,7 +142,12 @@ describe("store policies", () => {
       StorageManager.open({ l1SizeBytes: 1024, l2: [], prefetchLoadTimeoutMs: Number.NaN }),
     ).rejects.toMatchObject({ field: "prefetchLoadTimeoutMs" });
     await expect(
-      StorageManager.open({ l1SizeBytes: 1024, l2: ['{"type":"mock"'], registry: registry(), logger: silentLogger }),
+      StorageManager.open({
+        l1SizeBytes: 1024,
+        l2: ['{"type":"mock"'],
+        registry: registry(),
+        logger: silentLogger,
+      }),
     ).rejects.toMatchObject({ code: "CONFIG_INVALID", position: 1 });
     await expect(
       StorageManager.open({
