@@ -41,7 +41,7 @@ describe("store policies", () => {
     expect(await presentIn(m, 1, ks)).toBe("1".repeat(10));
     const targets = ks.map(() => new Uint8Array(4096));
     expect(m.get(ks, targets).popcount()).toBe(10);
-    targets.forEach((t, i) => expect(Buffer.from(t).equals(Buffer.from(bytes(i)))).toBe(true));
+    for (const [i, t] of targets.entries()) expect(Buffer.from(t).equals(Buffer.from(bytes(i)))).toBe(true);
     const metrics = await m.metrics();
     expect(metrics.adapters.map((a) => a.bytesStored)).toEqual([40960, 40960]);
     expect(metrics.adapters[0]!.storeLatency.count).toBeGreaterThan(0);
@@ -126,7 +126,7 @@ describe("store policies", () => {
     expect(refused.popcount()).toBe(0);
     const targets = first.map(() => new Uint8Array(4096));
     expect(m.get(first, targets).popcount()).toBe(2);
-    targets.forEach((t, i) => expect(Buffer.from(t).equals(Buffer.from(bytes(i)))).toBe(true));
+    for (const [i, t] of targets.entries()) expect(Buffer.from(t).equals(Buffer.from(bytes(i)))).toBe(true);
     expect((await m.metrics()).l1.putRejected).toBe(1);
   });
 
