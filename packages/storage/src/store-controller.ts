@@ -56,9 +56,13 @@ export class StoreController {
     this.#storedIn.delete(key.id);
   }
 
-  /** The L1 trigger: a non-temporary object finished its write. */
+  /**
+   * The L1 trigger: a non-temporary object finished its write. It is pinned (read-locked) from here until
+   * its store batches hold their own locks, so L1 eviction never drops an object before L2 had a chance.
+   */
   enqueue(key: ObjectKey): void {
     if (this.#closed) return;
+    if (!this.#options.l1.tryReadLock(key)) return;
     this.#queue.push(key);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -83,7 +87,7 @@ export class StoreController {
   /** Drops queued keys, cancels running stores where the adapter supports it, waits for them to settle. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#queue = [];
+    for (const key of this.#queue.splice(0)) this.#options.l1.releaseRead(key);
     this.#closeSignal.abort(new Error("storage manager closing"));
     await Promise.allSettled([...this.#inflight]);
   }
@@ -107,7 +111,6 @@ export class StoreController {
     const slots = this.#options.slots();
     const perSlot = new Map<AdapterSlot, ObjectKey[]>();
     for (const key of keys) {
-      if (!l1.has(key)) continue;
       const { targets, skipped } = selectStoreTargets(policy, key, slots);
       for (const s of skipped) s.skipped("store");
       for (const slot of targets) {
@@ -117,6 +120,8 @@ export class StoreController {
     for (const [slot, list] of perSlot) {
       for (let i = 0; i < list.length; i += batchKeys) this.#startBatch(slot, list.slice(i, i + batchKeys));
     }
+    // Each batch holds its own read locks now; the enqueue pins can go.
+    for (const key of keys) l1.releaseRead(key);
   }
 
   #startBatch(slot: AdapterSlot, candidates: ObjectKey[]): void {
