@@ -1,6 +1,6 @@
 import { createL2AdapterRegistry, isL2Error, silentLogger } from "@x/l2-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { FaultInjectL2Adapter, FaultInjectL2AdapterConfig, StorageManager } from "../src/index.js";
+import { type FaultInjectL2Adapter, FaultInjectL2AdapterConfig, StorageManager } from "../src/index.js";
 import { bytes, key, keys, mockSpec, registry } from "./helpers/fixtures.js";
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -10,13 +10,19 @@ afterEach(async () => {
 
 describe("fault_inject type", () => {
   it("is discovered from this package's x-l2 field, without code registration", async () => {
-    const r = createL2AdapterRegistry({ root: new URL("..", import.meta.url).pathname, logger: silentLogger });
+    const r = createL2AdapterRegistry({
+      root: new URL("..", import.meta.url).pathname,
+      logger: silentLogger,
+    });
     const types = await r.list();
     expect(types.find((t) => t.type === "fault_inject")).toMatchObject({
       source: "package",
       packageName: "@x/l2-storage",
     });
-    const adapter = await r.create({ type: "fault_inject", inner: { type: "mock", max_size_gb: 0.01, mock_bandwidth_gb: 100 } });
+    const adapter = await r.create({
+      type: "fault_inject",
+      inner: { type: "mock", max_size_gb: 0.01, mock_bandwidth_gb: 100 },
+    });
     expect(adapter.status()).toMatchObject({ healthy: true, type: "fault_inject", inner_type: "mock" });
     await adapter.close();
   });
@@ -30,7 +36,12 @@ describe("fault_inject type", () => {
       gap_indices: [1, 3],
       drop_chunk_hashes: ["00ff"],
     });
-    expect([config.rate, config.seed, config.gapIndices, config.dropChunkHashes]).toEqual([0.25, 9, [1, 3], ["00ff"]]);
+    expect([config.rate, config.seed, config.gapIndices, config.dropChunkHashes]).toEqual([
+      0.25,
+      9,
+      [1, 3],
+      ["00ff"],
+    ]);
     for (const [bad, field] of [
       [{ rate: 2 }, "rate"],
       [{ gap_indices: [-1] }, "gap_indices"],

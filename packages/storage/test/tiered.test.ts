@@ -49,7 +49,14 @@ describe("tiered store policy", () => {
 
     // L1 (16 KiB) holds only the last four; the demoted ones come from the slower tier and go back up.
     const demoted = keys(0, 4);
-    expect(m.get(demoted, demoted.map(() => new Uint8Array(4096))).popcount()).toBe(0);
+    expect(
+      m
+        .get(
+          demoted,
+          demoted.map(() => new Uint8Array(4096)),
+        )
+        .popcount(),
+    ).toBe(0);
     expect(await m.prefetch(demoted)).toBe(4);
     const targets = demoted.map(() => new Uint8Array(4096));
     expect(m.get(demoted, targets).popcount()).toBe(4);
