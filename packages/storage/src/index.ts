@@ -1,4 +1,9 @@
 export type { AdapterState, CallOptions } from "./adapter-slot.js";
+export {
+  runTieredWorkload,
+  type TieredWorkloadOptions,
+  type TieredWorkloadResult,
+} from "./bench/tiered-workload.js";
 export { DelegatingAdapter } from "./delegating-adapter.js";
 export { FaultInjectL2AdapterConfig } from "./fault-inject/config.js";
 export {

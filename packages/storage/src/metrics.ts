@@ -28,6 +28,7 @@ export class StorageMetrics {
   readonly l1Evictions: Counter;
   readonly l1PutRejected: Counter;
   readonly prefetchRequests: Counter;
+  readonly prefetchL1Hits: Counter;
   readonly prefetchDeadlineHits: Counter;
   readonly prefetchSeconds: Histogram;
 
@@ -95,11 +96,16 @@ export class StorageMetrics {
       "keys copied up to the fastest adapter after a hit in this one (tiered)",
       adapterLabels,
     );
-    this.l1Hits = counter("x_l2_l1_hits_total", "keys found in L1 by get or prefetch", []);
+    this.l1Hits = counter("x_l2_l1_hits_total", "keys get found in L1", []);
     this.l1Misses = counter("x_l2_l1_misses_total", "keys get did not find in L1", []);
     this.l1Evictions = counter("x_l2_l1_evictions_total", "objects evicted from L1", []);
     this.l1PutRejected = counter("x_l2_l1_put_rejected_total", "keys a put could not place in L1", []);
     this.prefetchRequests = counter("x_l2_prefetch_requests_total", "prefetch requests", []);
+    this.prefetchL1Hits = counter(
+      "x_l2_prefetch_l1_hits_total",
+      "keys a prefetch found already in L1 (no L2 traffic)",
+      [],
+    );
     this.prefetchDeadlineHits = counter(
       "x_l2_prefetch_deadline_hits_total",
       "prefetches answered at their load deadline with the prefix usable by then",
@@ -180,6 +186,8 @@ export interface StorageMetricsSnapshot {
   readonly adapters: readonly AdapterMetricsSnapshot[];
   readonly prefetch: {
     readonly requests: number;
+    /** Keys a prefetch found already in L1. */
+    readonly l1Hits: number;
     readonly deadlineHits: number;
     readonly latency: HistogramSnapshot;
   };
@@ -253,6 +261,7 @@ export async function snapshotMetrics(
     }),
     prefetch: {
       requests: sum("x_l2_prefetch_requests_total"),
+      l1Hits: sum("x_l2_prefetch_l1_hits_total"),
       deadlineHits: sum("x_l2_prefetch_deadline_hits_total"),
       latency: histogram("x_l2_prefetch_seconds"),
     },

@@ -199,7 +199,7 @@ export class PrefetchController {
       await Promise.all(writing);
       for (const i of writingAt) if (!held[i] && l1.tryReadLock(keys[i]!)) held[i] = true;
     }
-    if (l1Hits > 0) metrics.l1Hits.inc(l1Hits);
+    if (l1Hits > 0) metrics.prefetchL1Hits.inc(l1Hits);
     const misses: number[] = [];
     keys.forEach((_, i) => {
       if (!held[i]) misses.push(i);

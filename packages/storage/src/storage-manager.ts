@@ -113,6 +113,7 @@ export class StorageManager {
   #nextId = 0;
   readonly #listeners = new Set<L2AdapterListener>();
   #closing: Promise<void> | undefined;
+  #lastPutWarning = 0;
 
   private constructor(options: StorageManagerOptions, resolved: Resolved) {
     this.#o = resolved;
@@ -234,11 +235,18 @@ export class StorageManager {
     });
     if (rejected > 0) {
       this.#metrics.l1PutRejected.inc(rejected);
-      this.#logger.warn("L1 full of locked objects; put refused keys (nothing held was evicted)", {
-        refused: rejected,
-        usedBytes: this.#l1.usedBytes,
-        capacityBytes: this.#l1.capacityBytes,
-      });
+      // Under sustained pressure every put would log; once per 10 s is enough next to the counter.
+      const now = Date.now();
+      if (now - this.#lastPutWarning < 10_000) return out;
+      this.#lastPutWarning = now;
+      this.#logger.warn(
+        "L1 full of locked or not-yet-stored objects; put refused keys (nothing held was evicted)",
+        {
+          refused: rejected,
+          usedBytes: this.#l1.usedBytes,
+          capacityBytes: this.#l1.capacityBytes,
+        },
+      );
     }
     return out;
   }
