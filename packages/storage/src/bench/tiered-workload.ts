@@ -77,7 +77,10 @@ function zipfSampler(n: number, s: number, random: () => number): () => number {
   const total = weights.reduce((a, b) => a + b, 0);
   const cdf: number[] = [];
   let acc = 0;
-  for (const w of weights) cdf.push((acc += w / total));
+  for (const w of weights) {
+    acc += w / total;
+    cdf.push(acc);
+  }
   return () => {
     const r = random();
     let lo = 0;

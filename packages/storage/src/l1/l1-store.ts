@@ -49,6 +49,9 @@ export class L1Store {
   readonly #onCommitted: L1StoreOptions["onCommitted"];
   readonly #onRemoved: L1StoreOptions["onRemoved"];
   #usedBytes = 0;
+  /** Freed buffers by size, for reuse; their bytes plus `#usedBytes` never exceed the capacity. */
+  readonly #free = new Map<number, Uint8Array[]>();
+  #freeBytes = 0;
   #readLocks = 0;
   #writeLocks = 0;
   #evictions = 0;
@@ -106,8 +109,7 @@ export class L1Store {
       return existing.writing ? { status: "writing", written: existing.written! } : { status: "present" };
     }
     if (sizeBytes > this.capacityBytes || !this.#makeRoom(sizeBytes)) return { status: "full" };
-    // Not zero-filled: the writer overwrites every byte before anyone may read it.
-    const buffer = new Uint8Array(Buffer.allocUnsafeSlow(sizeBytes).buffer, 0, sizeBytes);
+    const buffer = this.#allocate(sizeBytes);
     let settleWrite: ((committed: boolean) => void) | undefined;
     const written = new Promise<boolean>((resolve) => {
       settleWrite = resolve;
@@ -151,6 +153,7 @@ export class L1Store {
     if (!entry?.writing) return;
     this.#writeLocks--;
     this.#entries.delete(key.id);
+    this.#release(entry.bytes);
     this.#usedBytes -= entry.bytes.byteLength;
     const settle = entry.settleWrite!;
     entry.settleWrite = undefined;
@@ -211,6 +214,8 @@ export class L1Store {
       this.#remove(entry, false);
     }
     this.#readLocks = 0;
+    this.#free.clear();
+    this.#freeBytes = 0;
   }
 
   /** Keys currently readable, for status and tests. */
@@ -239,8 +244,43 @@ export class L1Store {
     return true;
   }
 
+  /**
+   * A buffer of exactly `size` bytes: a freed one of that size when there is one (its pages are already
+   * mapped, so reuse costs no page faults; KV chunks mostly share one size), else a new one. Not
+   * zero-filled: the writer overwrites every byte before anyone may read it.
+   */
+  #allocate(size: number): Uint8Array {
+    const list = this.#free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      if (list!.length === 0) this.#free.delete(size);
+      this.#freeBytes -= size;
+      return reused;
+    }
+    // Used plus pooled bytes stay within the capacity: drop pooled buffers of other sizes first.
+    for (const [other, buffers] of this.#free) {
+      while (this.#usedBytes + this.#freeBytes > this.capacityBytes - size && buffers.length > 0) {
+        buffers.pop();
+        this.#freeBytes -= other;
+      }
+      if (buffers.length === 0) this.#free.delete(other);
+      if (this.#usedBytes + this.#freeBytes <= this.capacityBytes - size) break;
+    }
+    return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+  }
+
+  /** Keeps a buffer nobody can touch any more (no reader, no writer) for the next write of its size. */
+  #release(buffer: Uint8Array): void {
+    const size = buffer.byteLength;
+    const list = this.#free.get(size);
+    if (list) list.push(buffer);
+    else this.#free.set(size, [buffer]);
+    this.#freeBytes += size;
+  }
+
   #remove(entry: L1Entry, evicted: boolean): void {
     this.#entries.delete(entry.key.id);
+    this.#release(entry.bytes);
     this.#usedBytes -= entry.bytes.byteLength;
     this.#order.removed(entry.key.id, evicted);
     this.#onRemoved?.(entry.key, entry.bytes.byteLength, evicted);
