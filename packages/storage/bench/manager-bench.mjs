@@ -76,9 +76,13 @@ for (const size of SIZES) {
   for (let r = 0; r < RUNS + 1; r++) {
     const warmup = r === 0;
     // Keys written by a third instance, so neither reader has them indexed yet (both look them up cold).
+    // Each side reads its own copy: the first reader of a file would otherwise warm it for the second.
     const readKeys = makeKeys(n);
-    const ok = await writer.store(readKeys, objects);
-    if (!ok.ok) throw new Error(`seed store failed: ${ok.error?.message}`);
+    const ownKeys = makeKeys(n);
+    for (const ks of [readKeys, ownKeys]) {
+      const ok = await writer.store(ks, objects);
+      if (!ok.ok) throw new Error(`seed store failed: ${ok.error?.message}`);
+    }
     const order = r % 2 === 0 ? ["a", "b"] : ["b", "a"];
     for (const which of order) {
       if (which === "a") {
@@ -90,7 +94,7 @@ for (const size of SIZES) {
         if (!warmup) result.prefetch.a.push(ms);
       } else {
         const ms = await timed(() =>
-          pool(batches(readKeys.map((k, i) => [k, i])), IN_FLIGHT, async (b) => {
+          pool(batches(ownKeys.map((k, i) => [k, i])), IN_FLIGHT, async (b) => {
             const ks = b.map(([k]) => k);
             const found = await own.lookupAndLock(ks);
             const loaded = await own.load(
@@ -148,7 +152,7 @@ for (const size of SIZES) {
     const stored = (await w.metrics()).adapters[0].bytesStored;
     if (stored !== total * (r + 1)) throw new Error(`manager stored ${stored} of ${total * (r + 1)}`);
     // Keep the disk footprint to a few rounds: drop what this round wrote (untimed).
-    await writer.delete(readKeys);
+    await writer.delete([...readKeys, ...ownKeys]);
     await wOwn.delete([...keysA, ...keysB]);
   }
   await m.close();

@@ -233,6 +233,7 @@ export class StorageManager {
         out.set(i);
       } else rejected++;
     });
+    this.#store.dispatchNow();
     if (rejected > 0) {
       this.#metrics.l1PutRejected.inc(rejected);
       // Under sustained pressure every put would log; once per 10 s is enough next to the counter.

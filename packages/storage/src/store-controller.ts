@@ -78,6 +78,11 @@ export class StoreController {
     }
   }
 
+  /** Starts the stores of everything queued now (end of a put: the I/O overlaps the caller's next copy). */
+  dispatchNow(): void {
+    this.#dispatch();
+  }
+
   /** Resolves when every store started (or queued) so far has settled. */
   async flush(): Promise<void> {
     this.#dispatch();
