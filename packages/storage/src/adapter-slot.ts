@@ -8,26 +8,14 @@ import {
   type L2EvictionController,
   type L2Logger,
   type ObjectKey,
+  type OperationOptions,
   Semaphore,
   type StoreResult,
 } from "@x/l2-core";
 import type { StorageMetrics } from "./metrics.js";
 
-/** `{ signal }` as the last argument of store / load / lookupAndLock (core's cancellation addition). */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
-
-/** The adapter surface with the optional cancellation argument; adapters that predate it ignore it. */
-interface CancellableAdapter {
-  store(
-    keys: readonly ObjectKey[],
-    objects: readonly Uint8Array[],
-    options?: CallOptions,
-  ): Promise<StoreResult>;
-  lookupAndLock(keys: readonly ObjectKey[], options?: CallOptions): Promise<Bitmap>;
-  load(keys: readonly ObjectKey[], targets: readonly Uint8Array[], options?: CallOptions): Promise<Bitmap>;
-}
+/** The `{ signal }` last argument of store / load / lookupAndLock; adapters that cannot cancel ignore it. */
+export type CallOptions = OperationOptions;
 
 /**
  * active: routed to. unhealthy: failing; skipped for stores and lookups, probed until it recovers.
@@ -58,7 +46,8 @@ export class AdapterSlot {
   readonly config: L2AdapterConfigBase | undefined;
   readonly type: string;
   readonly storeGate: Semaphore;
-  evictionController: L2EvictionController | undefined;
+  #eviction: L2EvictionController | undefined;
+  #ownsEviction = false;
   /** Removes the manager's listeners from the adapter. */
   readonly disposers: Array<() => void> = [];
   #state: AdapterState = "active";
@@ -74,7 +63,6 @@ export class AdapterSlot {
   readonly #labels: { adapter: string; type: string };
   readonly #logger: L2Logger;
   readonly #failureThreshold: number;
-  readonly #call: CancellableAdapter;
 
   constructor(options: AdapterSlotOptions) {
     this.id = options.id;
@@ -86,7 +74,20 @@ export class AdapterSlot {
     this.#labels = { adapter: String(options.id), type: this.type };
     this.#logger = options.logger;
     this.#failureThreshold = options.failureThreshold;
-    this.#call = options.adapter as unknown as CancellableAdapter;
+  }
+
+  get evictionController(): L2EvictionController | undefined {
+    return this.#eviction;
+  }
+
+  /** True when the manager attached the controller (and must make room before stores and close it). */
+  get ownsEviction(): boolean {
+    return this.#ownsEviction;
+  }
+
+  attachEviction(controller: L2EvictionController, owned: boolean): void {
+    this.#eviction = controller;
+    this.#ownsEviction = owned;
   }
 
   get labels(): { adapter: string; type: string } {
@@ -192,7 +193,11 @@ export class AdapterSlot {
     const started = performance.now();
     const result = await this.#track(async () => {
       try {
-        return await this.#call.store(keys, objects, options);
+        // What core's wrapper does for the controllers it attaches: room first, so stores past capacity succeed.
+        if (this.#ownsEviction && this.#eviction) {
+          await this.#eviction.makeRoom(objects.reduce((n, o) => n + o.byteLength, 0)).catch(() => undefined);
+        }
+        return await this.adapter.store(keys, objects, options);
       } catch (error) {
         return { ok: false, bytesWritten: 0, error: asL2Error(error, "store") };
       }
@@ -208,7 +213,7 @@ export class AdapterSlot {
   async lookupAndLock(keys: readonly ObjectKey[], options?: CallOptions): Promise<Bitmap> {
     return this.#track(async () => {
       try {
-        const found = await this.#call.lookupAndLock(keys, options);
+        const found = await this.adapter.lookupAndLock(keys, options);
         this.recordSuccess("lookup");
         return found;
       } catch (error) {
@@ -227,7 +232,7 @@ export class AdapterSlot {
     const started = performance.now();
     const loaded = await this.#track(async () => {
       try {
-        return await this.#call.load(keys, targets, options);
+        return await this.adapter.load(keys, targets, options);
       } catch (error) {
         // Every key then reads as a miss, which the caller counts as this adapter's failure.
         this.#logger.warn("L2 adapter load threw", {
@@ -285,7 +290,7 @@ export class AdapterSlot {
       lastError: this.#lastError,
       inFlight: this.#inflight.size,
       prefetchRefs: this.#refs,
-      eviction: this.evictionController?.status(),
+      eviction: this.#eviction?.status(),
       adapter: adapterStatus,
     };
   }

@@ -4,7 +4,6 @@ export {
   type TieredWorkloadOptions,
   type TieredWorkloadResult,
 } from "./bench/tiered-workload.js";
-export { DelegatingAdapter } from "./delegating-adapter.js";
 export { FaultInjectL2AdapterConfig } from "./fault-inject/config.js";
 export {
   createFaultInjectAdapterType,

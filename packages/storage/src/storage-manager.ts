@@ -11,6 +11,7 @@ import {
   L2Error,
   L2EvictionController,
   type L2Logger,
+  type ManagedL2Adapter,
   type ObjectKey,
   QuotaManager,
 } from "@x/l2-core";
@@ -444,8 +445,16 @@ export class StorageManager {
 
   async #attach(spec: L2AdapterSpec, position: number | undefined): Promise<AdapterSlot> {
     const config = await this.#parse(spec, position);
+    const eviction = config.eviction && config.eviction.policy !== "noop" ? config.eviction : null;
+    // Core attaches the eviction controller named by a config string. The manager attaches its own only
+    // where core's cannot do the job: per-salt quotas (IsolatedLRU with this manager's QuotaManager) and
+    // tiered demotion (the controller must delete through the demoting view).
+    const ownEviction =
+      eviction !== null &&
+      (this.#tiered !== undefined || (eviction.policy === "IsolatedLRU" && !!this.#o.quotas));
+    const createFrom = ownEviction ? await this.#withoutEviction(config, position) : config;
     const adapter = await this.#registry.create(
-      config,
+      createFrom,
       this.#adapterLogger ? { logger: this.#adapterLogger } : {},
     );
     const id = this.#nextId++;
@@ -482,23 +491,40 @@ export class StorageManager {
       }),
     );
     for (const listener of this.#listeners) slot.addListener(listener);
-    if (config.eviction) {
+    if (ownEviction && eviction) {
       const target = this.#tiered ? this.#tiered.evictionView(slot) : adapter;
-      slot.evictionController = new L2EvictionController(target, {
-        eviction: config.eviction,
-        quotas: this.#o.quotas,
-        intervalMs: this.#o.evictionIntervalMs,
-        logger: this.#logger,
-      });
+      slot.attachEviction(
+        new L2EvictionController(target, {
+          eviction,
+          quotas: this.#o.quotas,
+          intervalMs: this.#o.evictionIntervalMs,
+          logger: this.#logger,
+        }),
+        true,
+      );
+    } else {
+      const attached = (adapter as Partial<ManagedL2Adapter>).evictionController;
+      if (attached) slot.attachEviction(attached, false);
     }
     this.#slots.push(slot);
     this.#logger.info("L2 adapter attached", { id, type: slot.type, position });
     return slot;
   }
 
+  /** The same config without its `eviction` block, so core does not attach a second controller. */
+  async #withoutEviction(
+    config: L2AdapterConfigBase,
+    position: number | undefined,
+  ): Promise<L2AdapterConfigBase> {
+    const dict = config.toDict();
+    delete dict.eviction;
+    return this.#registry.parseConfig(dict, position);
+  }
+
   async #detach(slot: AdapterSlot): Promise<void> {
     slot.startDraining();
-    await slot.evictionController?.close();
+    // A controller core attached is closed with its adapter; one the manager attached is closed here.
+    if (slot.ownsEviction) await slot.evictionController?.close();
     slot.dispose();
     try {
       await slot.adapter.close();

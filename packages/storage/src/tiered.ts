@@ -1,6 +1,5 @@
-import type { L2Adapter, L2Logger, ObjectKey } from "@x/l2-core";
+import { DelegatingL2Adapter, type L2Adapter, type L2Logger, type ObjectKey } from "@x/l2-core";
 import type { AdapterSlot } from "./adapter-slot.js";
-import { DelegatingAdapter } from "./delegating-adapter.js";
 import type { L1Store } from "./l1/l1-store.js";
 import type { StorageMetrics } from "./metrics.js";
 import type { StoreController } from "./store-controller.js";
@@ -34,7 +33,7 @@ export class TieredDemotion {
   /** What the eviction controller of `slot` sees: the adapter, whose delete demotes first. */
   evictionView(slot: AdapterSlot): L2Adapter {
     const demote = (keys: readonly ObjectKey[]) => this.#demote(slot, keys);
-    return new (class extends DelegatingAdapter {
+    return new (class extends DelegatingL2Adapter {
       override async delete(keys: readonly ObjectKey[]): Promise<void> {
         await demote(keys);
         return this.inner.delete(keys);

@@ -1,7 +1,13 @@
 import { createHash } from "node:crypto";
-import type { AdapterStatus, Bitmap, L2Adapter, L2Logger, ObjectKey } from "@x/l2-core";
-import type { CallOptions } from "../adapter-slot.js";
-import { DelegatingAdapter } from "../delegating-adapter.js";
+import {
+  type AdapterStatus,
+  type Bitmap,
+  DelegatingL2Adapter,
+  type L2Adapter,
+  type L2Logger,
+  type ObjectKey,
+  type OperationOptions,
+} from "@x/l2-core";
 
 export interface FaultSettings {
   /** Share of keys (0..1) whose load fails, by a stable hash of (seed, key). */
@@ -21,7 +27,7 @@ const HASH_BUCKETS = 1_000_000;
  * still fills the target (a dropped key's bit is cleared afterwards), so timing matches a real failure.
  * Test and diagnostic use only.
  */
-export class FaultInjectL2Adapter extends DelegatingAdapter {
+export class FaultInjectL2Adapter extends DelegatingL2Adapter {
   #faults: FaultSettings;
   #dropped = 0;
 
@@ -64,9 +70,12 @@ export class FaultInjectL2Adapter extends DelegatingAdapter {
   override async load(
     keys: readonly ObjectKey[],
     targets: readonly Uint8Array[],
-    options?: CallOptions,
+    options?: OperationOptions,
   ): Promise<Bitmap> {
-    const loaded = await super.load(keys, targets, options);
+    return this.#drop(keys, await super.load(keys, targets, options));
+  }
+
+  #drop(keys: readonly ObjectKey[], loaded: Bitmap): Bitmap {
     keys.forEach((key, i) => {
       if (i < loaded.size && loaded.test(i) && this.drops(key, i)) {
         loaded.clear(i);
@@ -74,6 +83,14 @@ export class FaultInjectL2Adapter extends DelegatingAdapter {
       }
     });
     return loaded;
+  }
+
+  override async loadParts(
+    keys: readonly ObjectKey[],
+    parts: readonly (readonly Uint8Array[])[],
+    options?: OperationOptions,
+  ): Promise<Bitmap> {
+    return this.#drop(keys, await super.loadParts(keys, parts, options));
   }
 
   override status(): AdapterStatus {
