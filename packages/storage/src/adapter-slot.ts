@@ -205,7 +205,14 @@ export class AdapterSlot {
     this.#metrics.l2StoreSeconds.observe(this.#labels, (performance.now() - started) / 1000);
     if (result.bytesWritten > 0) this.#metrics.l2BytesStored.inc(this.#labels, result.bytesWritten);
     if (result.ok) this.recordSuccess("store");
-    else this.recordFailure("store", result.error?.message ?? "store task failed");
+    else if (this.#full(objects)) {
+      // A full adapter is not a broken one: its lookups and loads still serve; only the store is counted.
+      this.#metrics.l2Failures.inc({ ...this.#labels, op: "store_full" });
+      this.#logger.debug("L2 adapter full; store refused", {
+        adapter: this.id,
+        error: result.error?.message,
+      });
+    } else this.recordFailure("store", result.error?.message ?? "store task failed");
     return result;
   }
 
@@ -256,6 +263,17 @@ export class AdapterSlot {
     } catch (error) {
       // The contract says unlock never throws; one that does must not break the caller's cleanup.
       this.#logger.warn("L2 adapter unlock threw", { adapter: this.id, error: String(error) });
+    }
+  }
+
+  /** The adapter has a capacity and these objects do not fit in what is left of it. */
+  #full(objects: readonly Uint8Array[]): boolean {
+    try {
+      const usage = this.adapter.usage();
+      const incoming = objects.reduce((n, o) => n + o.byteLength, 0);
+      return usage.totalCapacityBytes > 0 && usage.totalBytesUsed + incoming > usage.totalCapacityBytes;
+    } catch {
+      return false;
     }
   }
 

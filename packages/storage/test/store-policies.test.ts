@@ -104,8 +104,18 @@ describe("store policies", () => {
         .popcount(),
     ).toBe(3);
     const metrics = await m.metrics();
-    expect(metrics.adapters[0]!.failures.store).toBe(1);
-    expect(metrics.adapters[1]!.failures.store).toBeUndefined();
+    expect(metrics.adapters[0]!.failures).toEqual({ store_full: 1 });
+    expect(metrics.adapters[1]!.failures).toEqual({});
+    // A full adapter is not a broken one: refusals past the threshold leave it routable for lookups.
+    const more = keys(10, 14);
+    m.put(
+      more,
+      more.map((_, i) => bytes(10 + i)),
+    );
+    await m.flush();
+    expect((await m.metrics()).adapters[0]!.failures).toEqual({ store_full: 5 });
+    expect(m.adapters[0]!.state).toBe("active");
+    expect(await m.prefetch(keys(0, 2))).toBe(2);
   });
 
   it("a put into an L1 full of locked objects fails cleanly and loses nothing", async () => {
