@@ -48,6 +48,8 @@ export class AdapterSlot {
   readonly storeGate: Semaphore;
   #eviction: L2EvictionController | undefined;
   #ownsEviction = false;
+  /** Bytes of admitted stores still running (room is made for them too). */
+  #pendingBytes = 0;
   /** Removes the manager's listeners from the adapter. */
   readonly disposers: Array<() => void> = [];
   #state: AdapterState = "active";
@@ -193,11 +195,17 @@ export class AdapterSlot {
     const started = performance.now();
     const result = await this.#track(async () => {
       try {
-        // What core's wrapper does for the controllers it attaches: room first, so stores past capacity succeed.
-        if (this.#ownsEviction && this.#eviction) {
-          await this.#eviction.makeRoom(objects.reduce((n, o) => n + o.byteLength, 0)).catch(() => undefined);
+        // What core's wrapper does for the controllers it attaches: room first (for this batch and the ones
+        // already admitted and still running), so stores past capacity succeed.
+        if (!this.#ownsEviction || !this.#eviction) return await this.adapter.store(keys, objects, options);
+        const bytes = objects.reduce((n, o) => n + o.byteLength, 0);
+        await this.#eviction.makeRoom(bytes + this.#pendingBytes).catch(() => undefined);
+        this.#pendingBytes += bytes;
+        try {
+          return await this.adapter.store(keys, objects, options);
+        } finally {
+          this.#pendingBytes -= bytes;
         }
-        return await this.adapter.store(keys, objects, options);
       } catch (error) {
         return { ok: false, bytesWritten: 0, error: asL2Error(error, "store") };
       }
