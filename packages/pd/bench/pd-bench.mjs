@@ -3,7 +3,7 @@
 // Usage: node bench/pd-bench.mjs [runs=5] [mibPerRun=256] [batchMiB=32]
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -17,8 +17,15 @@ const perRun = Number(process.argv[3] ?? 256) * MIB;
 const BATCH_BYTES = Number(process.argv[4] ?? 32) * MIB;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+// PD_BENCH_PROF=<dir>: the pd receiver child runs with --cpu-prof (run the parent with --cpu-prof too).
+const profileDir = process.env.PD_BENCH_PROF;
+
 function child(script, args) {
-  const proc = spawn(process.execPath, [join(here, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const flags =
+    profileDir && script === "pd-receiver.mjs" ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = spawn(process.execPath, [...flags, join(here, script), ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: proc.stdout });
   const queue = [];
   const waiters = [];
@@ -47,12 +54,22 @@ function freePort() {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Raw baseline: one connection to a raw-server child; `once()` moves perRun bytes. */
-async function rawSetup(size, batch, chunks) {
-  const server = child("raw-server.mjs", [String(size), String(batch)]);
-  const { port } = await server.next();
-  const socket = connect({ host: "127.0.0.1", port, noDelay: true });
-  await new Promise((r) => socket.once("connect", r));
+/**
+ * Baseline (the loopback ceiling): a baseline-receiver child connects to a listener here and reads with
+ * `onread` into a static buffer; `once()` writes perRun bytes as [u32 len] + payload frames under
+ * cork/uncork and waits for the ack after each batch, as pd's store waits for its confirmation.
+ */
+async function baselineSetup(size, batch, chunks) {
+  const listener = createServer({ noDelay: true });
+  await new Promise((r) => listener.listen(0, "127.0.0.1", r));
+  const accepted = new Promise((r) => listener.once("connection", r));
+  const receiver = child("baseline-receiver.mjs", [
+    String(listener.address().port),
+    String(size),
+    String(batch),
+  ]);
+  const socket = await accepted;
+  listener.close();
   let ackWaiter;
   let ackBytes = 0;
   socket.on("data", (d) => {
@@ -81,9 +98,10 @@ async function rawSetup(size, batch, chunks) {
         await acked;
       }
     },
+    async after() {},
     async close() {
       socket.destroy();
-      server.proc.kill();
+      receiver.proc.kill();
     },
   };
 }
@@ -136,17 +154,18 @@ async function timed(fn) {
 }
 
 const rows = [];
-for (const mib of [1, 4, 16]) {
+for (const mib of (process.env.PD_BENCH_SIZES ?? "1,4,16").split(",").map(Number)) {
   const size = mib * MIB;
   const batch = Math.max(1, BATCH_BYTES / size);
   const chunks = Array.from({ length: batch }, () => randomFillSync(new Uint8Array(size)));
-  const rawSide = await rawSetup(size, batch, chunks);
+  const rawSide = await baselineSetup(size, batch, chunks);
   const pdSide = await pdSetup(size, batch, chunks);
   const raw = [];
   const pd = [];
   // Runs alternate between raw and pd so both see the same machine load; run 0 of each is a warm-up.
   for (let run = 0; run <= runs; run++) {
     const r = await timed(() => rawSide.once());
+    await rawSide.after();
     const p = await timed(() => pdSide.once());
     await pdSide.after();
     if (run > 0) {

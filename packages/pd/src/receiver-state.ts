@@ -6,18 +6,24 @@ import { ProtocolError } from "./wire/codec.js";
 export const SLOT_REFUSED = -1;
 export const SLOT_ALREADY_STORED = -2;
 
+/** Why a batch was refused; sent to the sender in ALLOC_RESPONSE.reason. */
+export type RefusalReason = "buffer_full" | "peer_share" | "chunk_too_large" | "cancelled" | "closing";
+
 /** One connected sender (a TCP connection or a mock_memory channel). */
 export class ReceiverSession {
+  /** Address for logs. */
   readonly peer: string;
+  /** The sender's id from its (authenticated) handshake: the unit of `peer_buffer_share`. */
+  readonly peerId: string;
+  /** Every batch of the session by correlation id, from the moment its ALLOC_REQUEST arrives. */
   readonly batches = new Map<number, PendingBatch>();
   closed = false;
-  /** Aborted when the session closes: its batches stop waiting for staging space. */
-  readonly closing = new AbortController();
   /** Ends the session's connection; set by the transport. */
   abort: (reason: string) => void = () => {};
 
-  constructor(peer: string) {
+  constructor(peer: string, peerId: string) {
     this.peer = peer;
+    this.peerId = peerId;
   }
 }
 
@@ -28,20 +34,36 @@ interface PendingSlot {
   filled: boolean;
 }
 
+/**
+ * A batch owns its reservation from its ALLOC_REQUEST on: while it waits for space (`admission` can
+ * abort that wait) and then as slots. Exactly one (session, correlation id) owns it, and every exit
+ * (commit, rollback, cancel, close, timeout) goes through `#forget`, which releases it once.
+ */
 interface PendingBatch {
   readonly session: ReceiverSession;
   readonly correlationId: number;
   readonly reqId: string;
+  readonly admission: AbortController;
+  /** Staging bytes counted against the peer's share from registration on (aligned sizes). */
+  readonly held: number;
   readonly slots: PendingSlot[];
   remaining: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export interface CommittedObject {
   readonly key: ObjectKey;
   readonly region: StagingRegion;
-  /** The request that stored it ("" for the receiver's own store); a cancel only drops its own keys. */
+  /** The request that stored it ("" for the receiver's own store). */
   readonly reqId: string;
+  /** The session that stored it (undefined for the receiver's own store): only it may cancel the key. */
+  readonly owner: ReceiverSession | undefined;
+}
+
+/** Slot answers for a batch; `reason` is set when every slot is SLOT_REFUSED. */
+export interface Allocation {
+  slots: number[];
+  reason?: RefusalReason;
 }
 
 export interface BatchOutcome {
@@ -51,6 +73,8 @@ export interface BatchOutcome {
 
 export interface ReceiverStateOptions {
   staging: StagingBuffer;
+  /** Most staging bytes one peer (sender id) may hold, reserved plus committed. */
+  peerShareBytes: number;
   admissionTimeoutMs: number;
   transferTimeoutMs: number;
   logger: L2Logger;
@@ -68,6 +92,8 @@ export class ReceiverState {
   readonly locks = new KeyLockTable();
   readonly sessions = new Set<ReceiverSession>();
   readonly #slots = new Map<number, { slot: PendingSlot; batch: PendingBatch }>();
+  /** Staging bytes each peer holds (reserved and committed), for `peer_buffer_share`. */
+  readonly #peerBytes = new Map<string, number>();
   readonly #options: ReceiverStateOptions;
   #nextSlotId = 1;
   #reservedBytes = 0;
@@ -92,24 +118,31 @@ export class ReceiverState {
     return n;
   }
 
-  openSession(peer: string): ReceiverSession {
-    const session = new ReceiverSession(peer);
+  /** Staging bytes `peerId` holds now (reserved and committed). */
+  peerBytes(peerId: string): number {
+    return this.#peerBytes.get(peerId) ?? 0;
+  }
+
+  openSession(peer: string, peerId: string): ReceiverSession {
+    const session = new ReceiverSession(peer, peerId);
     this.sessions.add(session);
     return session;
   }
 
-  /** Rolls back every pending batch of the session (connection lost or closed). */
+  /** Rolls back every batch of the session, waiting or reserved (connection lost or closed). */
   closeSession(session: ReceiverSession): void {
     if (session.closed) return;
     session.closed = true;
-    session.closing.abort();
     for (const batch of [...session.batches.values()]) this.#rollback(batch);
     this.sessions.delete(session);
   }
 
   /**
-   * Reserves slots for a batch, all or nothing, waiting up to the admission timeout for space. Returns
-   * one answer per key: a slot id, SLOT_ALREADY_STORED (send nothing) or, for every key, SLOT_REFUSED.
+   * Reserves slots for a batch, all or nothing, waiting up to the admission timeout for space. Answers
+   * one slot per key: a slot id, SLOT_ALREADY_STORED (send nothing) or, for every key, SLOT_REFUSED with
+   * a reason. The batch is registered under (session, correlationId) before anything is awaited, so a
+   * second request with the same id is a protocol error at once; the transport then closes the session,
+   * which frees both.
    */
   async allocate(
     session: ReceiverSession,
@@ -117,48 +150,67 @@ export class ReceiverState {
     reqId: string,
     keys: readonly ObjectKey[],
     sizes: readonly number[],
-  ): Promise<number[]> {
+  ): Promise<Allocation> {
     if (session.batches.has(correlationId)) {
       throw new ProtocolError(`batch ${correlationId} is already pending on this connection`);
     }
-    const answers: number[] = keys.map((k) => (this.committed.has(k.id) ? SLOT_ALREADY_STORED : 0));
-    const needed = keys.flatMap((_, i) => (answers[i] === 0 ? [i] : []));
-    if (needed.length === 0) return answers;
-    const refused = () => keys.map(() => SLOT_REFUSED);
-    if (this.#closed) return refused();
-    const regions = await this.staging.allocate(
-      needed.map((i) => sizes[i]!),
-      this.#options.admissionTimeoutMs,
-      session.closing.signal,
-    );
-    if (!regions) {
-      this.#options.logger.warn("staging buffer full: batch refused", {
+    const refused = (reason: RefusalReason): Allocation => ({ slots: keys.map(() => SLOT_REFUSED), reason });
+    if (session.closed || this.#closed) return refused("closing");
+    if (sizes.some((size) => size > this.staging.capacity)) return refused("chunk_too_large");
+    const slots: number[] = keys.map((k) => (this.committed.has(k.id) ? SLOT_ALREADY_STORED : 0));
+    const needed = keys.flatMap((_, i) => (slots[i] === 0 ? [i] : []));
+    if (needed.length === 0) return { slots };
+    const bytes = needed.reduce((sum, i) => sum + this.staging.footprint(sizes[i]!), 0);
+    if (this.peerBytes(session.peerId) + bytes > this.#options.peerShareBytes) {
+      this.#options.logger.warn("batch refused: the peer would exceed its peer_buffer_share", {
         peer: session.peer,
         reqId,
-        keys: keys.length,
-        bytes: sizes.reduce((a, b) => a + b, 0),
+        heldBytes: this.peerBytes(session.peerId),
+        bytes,
+        shareBytes: this.#options.peerShareBytes,
       });
-      return refused();
-    }
-    if (session.closed || this.#closed) {
-      for (const r of regions) this.staging.free(r);
-      return refused();
+      return refused("peer_share");
     }
     const batch: PendingBatch = {
       session,
       correlationId,
       reqId,
+      admission: new AbortController(),
+      held: bytes,
       slots: [],
       remaining: needed.length,
-      timer: setTimeout(() => {
-        this.#options.logger.warn("batch data did not arrive in time: rolled back", {
-          peer: session.peer,
-          reqId,
-        });
-        this.#rollback(batch);
-        session.abort("batch timed out");
-      }, this.#options.transferTimeoutMs),
+      timer: undefined,
     };
+    session.batches.set(correlationId, batch);
+    this.#hold(session.peerId, bytes);
+    const regions = await this.staging.allocate(
+      needed.map((i) => sizes[i]!),
+      this.#options.admissionTimeoutMs,
+      batch.admission.signal,
+    );
+    if (session.batches.get(correlationId) !== batch) {
+      // Rolled back while it waited (cancel, session closed, receiver closed).
+      for (const r of regions ?? []) this.staging.free(r);
+      return refused(session.closed || this.#closed ? "closing" : "cancelled");
+    }
+    if (!regions) {
+      this.#rollback(batch);
+      this.#options.logger.warn("staging buffer full: batch refused", {
+        peer: session.peer,
+        reqId,
+        keys: keys.length,
+        bytes,
+      });
+      return refused("buffer_full");
+    }
+    batch.timer = setTimeout(() => {
+      this.#options.logger.warn("batch data did not arrive in time: rolled back", {
+        peer: session.peer,
+        reqId,
+      });
+      this.#rollback(batch);
+      session.abort("batch timed out");
+    }, this.#options.transferTimeoutMs);
     batch.timer.unref();
     needed.forEach((keyIndex, j) => {
       const region = regions[j]!;
@@ -168,10 +220,9 @@ export class ReceiverState {
       batch.slots.push(slot);
       this.#slots.set(id, { slot, batch });
       this.#reservedBytes += region.length;
-      answers[keyIndex] = id;
+      slots[keyIndex] = id;
     });
-    session.batches.set(correlationId, batch);
-    return answers;
+    return { slots };
   }
 
   /** Where the bytes of `slotId` go; only the session that reserved the slot may write it. */
@@ -201,12 +252,18 @@ export class ReceiverState {
   }
 
   /**
-   * A sender's cancel: pending batches of `reqId` roll back, and listed unlocked keys that this request
-   * stored are dropped (keys stored earlier by other requests stay).
+   * A sender's cancel acts on its own session only: the session's pending batches of `reqId` roll back,
+   * and listed unlocked keys that this session stored for this request are dropped. Keys of other
+   * sessions or requests stay, whatever the cancel names.
    */
   cancel(session: ReceiverSession, reqId: string, keys: readonly ObjectKey[]): void {
     for (const batch of [...session.batches.values()]) if (batch.reqId === reqId) this.#rollback(batch);
-    this.delete(keys.filter((k) => this.committed.get(k.id)?.reqId === reqId));
+    this.delete(
+      keys.filter((k) => {
+        const object = this.committed.get(k.id);
+        return object?.owner === session && object.reqId === reqId;
+      }),
+    );
   }
 
   /** Adds local objects (the receiver's own `store`): copies into staging, then commits. */
@@ -228,7 +285,7 @@ export class ReceiverState {
         return;
       }
       region.bytes.set(objects[i]!);
-      this.committed.set(key.id, { key, region, reqId: "" });
+      this.committed.set(key.id, { key, region, reqId: "", owner: undefined });
       storedKeys.push(key);
       sizes.push(region.length);
     });
@@ -244,6 +301,7 @@ export class ReceiverState {
       const object = this.committed.get(key.id);
       if (!object || this.locks.isLocked(key)) continue;
       this.committed.delete(key.id);
+      if (object.owner) this.#hold(object.owner.peerId, -this.staging.footprint(object.region.length));
       this.staging.free(object.region);
       deleted.push(object.key);
       sizes.push(object.region.length);
@@ -264,13 +322,20 @@ export class ReceiverState {
     this.#forget(batch);
     const storedKeys: ObjectKey[] = [];
     const sizes: number[] = [];
+    const session = batch.session;
     for (const slot of batch.slots) {
       if (this.committed.has(slot.key.id)) {
         // Another batch stored the key first (or the key is twice in this batch): keep the first copy.
+        this.#hold(session.peerId, -this.staging.footprint(slot.region.length));
         this.staging.free(slot.region);
         continue;
       }
-      this.committed.set(slot.key.id, { key: slot.key, region: slot.region, reqId: batch.reqId });
+      this.committed.set(slot.key.id, {
+        key: slot.key,
+        region: slot.region,
+        reqId: batch.reqId,
+        owner: session,
+      });
       storedKeys.push(slot.key);
       sizes.push(slot.region.length);
     }
@@ -279,17 +344,26 @@ export class ReceiverState {
   }
 
   #rollback(batch: PendingBatch): void {
-    if (!batch.session.batches.has(batch.correlationId)) return;
+    if (batch.session.batches.get(batch.correlationId) !== batch) return;
     this.#forget(batch);
+    this.#hold(batch.session.peerId, -batch.held);
     for (const slot of batch.slots) this.staging.free(slot.region);
   }
 
+  /** Ends the batch's ownership of its id and slots; the caller frees or commits the regions. */
   #forget(batch: PendingBatch): void {
     clearTimeout(batch.timer);
+    batch.admission.abort();
     batch.session.batches.delete(batch.correlationId);
     for (const slot of batch.slots) {
       this.#slots.delete(slot.id);
       this.#reservedBytes -= slot.region.length;
     }
+  }
+
+  #hold(peerId: string, bytes: number): void {
+    const n = (this.#peerBytes.get(peerId) ?? 0) + bytes;
+    if (n <= 0) this.#peerBytes.delete(peerId);
+    else this.#peerBytes.set(peerId, n);
   }
 }

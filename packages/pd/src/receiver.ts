@@ -16,6 +16,7 @@ import { checkRank } from "./rank.js";
 import { ReceiverState } from "./receiver-state.js";
 import { StagingBuffer } from "./staging-buffer.js";
 import { ReceiverServer } from "./tcp/receiver-server.js";
+import { loadTlsMaterial } from "./tcp/tls-material.js";
 
 /**
  * The decode side (`role: "receiver"`): listens on `peer_init_port[rank]` and `peer_alloc_port[rank]`
@@ -37,6 +38,7 @@ export class PdReceiverAdapter extends L2AdapterBase {
     this.rank = checkRank(context.tpRank ?? 0, config.peerAllocPort.length, "context.tpRank");
     this.#state = new ReceiverState({
       staging: new StagingBuffer(config.bufferSize),
+      peerShareBytes: Math.floor(config.peerBufferShare * config.bufferSize),
       admissionTimeoutMs: config.admissionTimeoutMs,
       transferTimeoutMs: config.transferTimeoutMs,
       logger: this.logger,
@@ -63,8 +65,12 @@ export class PdReceiverAdapter extends L2AdapterBase {
       );
       return adapter;
     }
+    const tls = await loadTlsMaterial(config);
     const server = new ReceiverServer({
       bindHost: config.bindHost,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      limits: { maxTotal: config.maxConnections, maxPerHost: config.maxConnectionsPerHost },
+      tls,
       initPort,
       allocPort,
       authToken: config.authToken,
@@ -157,6 +163,9 @@ export class PdReceiverAdapter extends L2AdapterBase {
       waitingBatches: this.#state.staging.waitingBatches,
       sessions: this.#state.sessions.size,
       connections: this.#server?.connectionCount ?? 0,
+      connectionsReaped: this.#server?.connectionCounters.reaped ?? 0,
+      connectionsRefused: this.#server?.connectionCounters.refused ?? 0,
+      tls: this.#config.tlsEnable,
     };
   }
 }

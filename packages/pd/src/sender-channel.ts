@@ -1,4 +1,5 @@
 import type { ObjectKey } from "@x/l2-core";
+import type { TlsMaterial } from "./tcp/tls-material.js";
 
 /**
  * A sender's link to one receiver rank. `sendBatch` asks for slots, writes the bytes into them and
@@ -10,6 +11,10 @@ export interface SenderChannel {
   sendBatch(reqId: string, keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<number>;
   /** Asks the receiver to drop `keys` and any pending batch of `reqId`; best effort. */
   cancel(reqId: string, keys: readonly ObjectKey[]): void;
+  /** The receiver's largest chunk (its buffer_size), learnt at the handshake. */
+  readonly maxChunkBytes: number;
+  /** Most keys the receiver takes in one batch. */
+  readonly maxKeys: number;
   /** False once the link is lost or closed; the sender then opens a new one. */
   readonly usable: boolean;
   close(): void;
@@ -23,4 +28,6 @@ export interface ChannelTarget {
   authToken: string | undefined;
   connectTimeoutMs: number;
   transferTimeoutMs: number;
+  /** TLS on both ports when set. */
+  tls: TlsMaterial | undefined;
 }

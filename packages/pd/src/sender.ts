@@ -14,6 +14,7 @@ import { ProxyNotifier } from "./proxy-notifier.js";
 import { checkRank, rankOfKey } from "./rank.js";
 import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
 import { TcpSenderConnection } from "./tcp/sender-connection.js";
+import { loadTlsMaterial, type TlsMaterial } from "./tcp/tls-material.js";
 
 /**
  * A large batch goes out as sub-batches of about this many bytes, all in flight at once on the same
@@ -22,14 +23,18 @@ import { TcpSenderConnection } from "./tcp/sender-connection.js";
  */
 export const SUB_BATCH_BYTES = 8 * 1024 * 1024;
 
-function splitIntoSubBatches(indices: readonly number[], objects: readonly Uint8Array[]): number[][] {
+function splitIntoSubBatches(
+  indices: readonly number[],
+  objects: readonly Uint8Array[],
+  maxKeys: number,
+): number[][] {
   const parts: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
   for (const i of indices) {
     current.push(i);
     bytes += objects[i]!.byteLength;
-    if (bytes >= SUB_BATCH_BYTES) {
+    if (bytes >= SUB_BATCH_BYTES || current.length >= maxKeys) {
       parts.push(current);
       current = [];
       bytes = 0;
@@ -59,12 +64,15 @@ export class PdSenderAdapter extends L2AdapterBase {
   readonly #openRequests = new Map<string, Map<number, ObjectKey[]>>();
   readonly #proxy: ProxyNotifier | undefined;
   #nextRequest: RequestBatchOptions | undefined;
+  /** TLS files, read once (at creation through createPdAdapter, else on the first link). */
+  #tls: Promise<TlsMaterial | undefined> | undefined;
   #batchesSent = 0;
   #batchesFailed = 0;
 
-  constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}) {
+  constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}, tls?: TlsMaterial) {
     super({ type: context.typeName ?? "pd", logger: context.logger });
     this.#config = config;
+    if (tls) this.#tls = Promise.resolve(tls);
     this.#tpRank =
       context.tpRank === undefined
         ? undefined
@@ -134,17 +142,33 @@ export class PdSenderAdapter extends L2AdapterBase {
     } catch (error) {
       return { ok: false, bytesWritten: 0, error: error as L2Error };
     }
+    // Every rank's link first: its handshake gave the receiver's limits, and a chunk over them fails
+    // this store alone, before anything is sent, while other stores on the same link go on.
+    const linked = await Promise.allSettled(
+      [...groups].map(async ([rank, indices]) => ({ rank, indices, channel: await this.#channel(rank) })),
+    );
+    for (const link of linked) {
+      if (link.status === "rejected") continue;
+      const { rank, indices, channel } = link.value;
+      const i = indices.find((j) => objects[j]!.byteLength > channel.maxChunkBytes);
+      if (i !== undefined) {
+        const error = this.#chunkTooLarge(rank, keys[i]!, i, objects[i]!.byteLength, channel.maxChunkBytes);
+        this.#batchesFailed++;
+        return { ok: false, bytesWritten: 0, error };
+      }
+    }
     const results = await Promise.allSettled(
-      [...groups].flatMap(([rank, indices]) =>
-        splitIntoSubBatches(indices, objects).map(async (part) => {
-          const channel = await this.#channel(rank);
+      linked.flatMap((link) => {
+        if (link.status === "rejected") return [Promise.reject(link.reason)];
+        const { indices, channel } = link.value;
+        return splitIntoSubBatches(indices, objects, channel.maxKeys).map(async (part) => {
           return channel.sendBatch(
             reqId,
             part.map((i) => keys[i]!),
             part.map((i) => objects[i]!),
           );
-        }),
-      ),
+        });
+      }),
     );
     const failure = results.find((r) => r.status === "rejected");
     const bytesWritten = results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
@@ -210,6 +234,19 @@ export class PdSenderAdapter extends L2AdapterBase {
     };
   }
 
+  #chunkTooLarge(rank: number, key: ObjectKey, index: number, size: number, limit: number): L2Error {
+    const host = `${this.#config.peerHost}:${this.#config.peerAllocPort[rank]}`;
+    return new L2Error(
+      "ARGUMENT_INVALID",
+      `chunk too large: objects[${index}] (${key}) is ${size} bytes, and the receiver ${host} (rank ${rank}) takes chunks of at most ${limit} bytes (its buffer_size); nothing of this store was sent`,
+      {
+        adapterType: this.type,
+        field: "buffer_size",
+        hint: `raise the receiver's buffer_size to at least ${size} or store chunks of at most ${limit} bytes`,
+      },
+    );
+  }
+
   async #cancel(rank: number, reqId: string, keys: ObjectKey[]): Promise<void> {
     try {
       const channel = await this.#channels.get(rank);
@@ -240,15 +277,16 @@ export class PdSenderAdapter extends L2AdapterBase {
       authToken: config.authToken,
       connectTimeoutMs: config.connectTimeoutMs,
       transferTimeoutMs: config.transferTimeoutMs,
+      tls: undefined,
     };
     const current = this.#channels.get(rank);
     const opening = (async (): Promise<SenderChannel> => {
       const previous = await current?.catch(() => undefined);
       if (previous?.usable) return previous;
       previous?.close();
-      return config.transferChannel === "mock_memory"
-        ? MockMemorySenderChannel.open(target)
-        : TcpSenderConnection.open(target, this.logger);
+      if (config.transferChannel === "mock_memory") return MockMemorySenderChannel.open(target);
+      this.#tls ??= loadTlsMaterial(config);
+      return TcpSenderConnection.open({ ...target, tls: await this.#tls }, this.logger);
     })();
     this.#channels.set(rank, opening);
     return opening;

@@ -1,6 +1,9 @@
 import { ProtocolError } from "./codec.js";
 import { DATA_PREFIX_BYTES, FRAME_HEADER_BYTES, FRAME_MAGIC, FrameType, MAX_CONTROL_BODY } from "./frame.js";
 
+const FIRST_TYPE = FrameType.Hello;
+const LAST_TYPE = FrameType.Challenge;
+
 /** Where a FrameReader delivers frames. */
 export interface FrameSink {
   /** A control frame; `body` is only valid during the call. */
@@ -14,6 +17,8 @@ export interface FrameSink {
 export interface FrameReaderLimits {
   /** Largest DATA payload (the largest chunk this side accepts); 0 = DATA frames are a protocol error. */
   maxDataPayload: number;
+  /** Largest control body; default MAX_CONTROL_BODY. Raise it with `maxControlBody` after authentication. */
+  maxControlBody?: number;
 }
 
 enum State {
@@ -33,7 +38,9 @@ export class FrameReader {
   readonly #maxDataPayload: number;
   readonly #header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   readonly #prefix = Buffer.allocUnsafe(DATA_PREFIX_BYTES);
-  #control = Buffer.allocUnsafe(4096);
+  #control = Buffer.allocUnsafe(0);
+  /** Largest control body accepted now (small until the peer authenticated). */
+  maxControlBody: number;
   #state = State.Header;
   #filled = 0;
   #type = 0;
@@ -46,6 +53,7 @@ export class FrameReader {
   constructor(sink: FrameSink, limits: FrameReaderLimits) {
     this.#sink = sink;
     this.#maxDataPayload = limits.maxDataPayload;
+    this.maxControlBody = limits.maxControlBody ?? MAX_CONTROL_BODY;
   }
 
   /** Feeds socket bytes; throws ProtocolError on a malformed frame (the reader is then unusable). */
@@ -68,6 +76,24 @@ export class FrameReader {
     return this.#target!.subarray(this.#filled);
   }
 
+  /**
+   * How many bytes the frame element being parsed still needs (a header with a DATA prefix counts as one
+   * element). Reading no more than this into scratch memory keeps payload bytes out of scratch, so they
+   * land in their slot with the next, direct read instead of being copied there.
+   */
+  wanted(): number {
+    switch (this.#state) {
+      case State.Header:
+        return FRAME_HEADER_BYTES + DATA_PREFIX_BYTES - this.#filled;
+      case State.Control:
+        return this.#bodyLength - this.#filled;
+      case State.DataPrefix:
+        return DATA_PREFIX_BYTES - this.#filled;
+      case State.DataPayload:
+        return this.#target!.byteLength - this.#filled;
+    }
+  }
+
   /** `count` bytes were read straight into the view `directTarget()` returned. */
   pushDirect(count: number): void {
     if (this.#failed || this.#state !== State.DataPayload) throw new ProtocolError("no direct read expected");
@@ -80,11 +106,6 @@ export class FrameReader {
       this.#failed = true;
       throw error;
     }
-  }
-
-  /** True while a frame is partially received. */
-  get midFrame(): boolean {
-    return this.#state !== State.Header || this.#filled > 0;
   }
 
   #push(chunk: Buffer): void {
@@ -144,15 +165,16 @@ export class FrameReader {
       this.#state = State.DataPrefix;
       return;
     }
-    if (this.#type < FrameType.Hello || this.#type > FrameType.Cancel) {
+    if (this.#type < FIRST_TYPE || this.#type > LAST_TYPE) {
       throw new ProtocolError(`unknown frame type ${this.#type}`);
     }
-    if (this.#bodyLength > MAX_CONTROL_BODY) {
-      throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${MAX_CONTROL_BODY}`);
+    if (this.#bodyLength > this.maxControlBody) {
+      throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${this.maxControlBody}`);
     }
     if (this.#control.length < this.#bodyLength) {
+      // Grown only to what a frame within the limit needs, so a peer cannot make us hold more.
       this.#control = Buffer.allocUnsafe(
-        Math.min(MAX_CONTROL_BODY, Math.max(this.#bodyLength, this.#control.length * 2)),
+        Math.min(this.maxControlBody, Math.max(this.#bodyLength, 4096, this.#control.length * 2)),
       );
     }
     this.#state = State.Control;
