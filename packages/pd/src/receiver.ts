@@ -38,7 +38,11 @@ export class PdReceiverAdapter extends L2AdapterBase {
     this.rank = checkRank(context.tpRank ?? 0, config.peerAllocPort.length, "context.tpRank");
     this.#state = new ReceiverState({
       staging: new StagingBuffer(config.bufferSize),
-      peerShareBytes: Math.floor(config.peerBufferShare * config.bufferSize),
+      // Share 1 = no limit beyond the buffer itself (a full buffer waits for space, a share refuses).
+      peerShareBytes:
+        config.peerBufferShare >= 1
+          ? Number.POSITIVE_INFINITY
+          : Math.floor(config.peerBufferShare * config.bufferSize),
       admissionTimeoutMs: config.admissionTimeoutMs,
       transferTimeoutMs: config.transferTimeoutMs,
       logger: this.logger,

@@ -6,7 +6,8 @@ import { createPdAdapter } from "../src/pd-adapter.js";
 import type { PdReceiverAdapter } from "../src/receiver.js";
 import type { PdSenderAdapter } from "../src/sender.js";
 import { encodeControlFrame } from "../src/wire/codec.js";
-import { FrameType, writeFrameHeader } from "../src/wire/frame.js";
+import { FRAME_MAGIC, FrameType, writeFrameHeader } from "../src/wire/frame.js";
+import { attach, frames } from "./fixtures/wire-client.mjs";
 import { freePort, quietLogger, recordingLogger } from "./helpers.js";
 
 const MIB = 1024 * 1024;
@@ -295,13 +296,17 @@ describe("pd failure handling over TCP", () => {
     const p = await tcpPorts();
     const sockets: Socket[] = [];
     const servers: Server[] = [];
-    // Answers the handshake and the attach, then stays silent.
+    // Answers the handshake and the attach (no token, so no proofs), then stays silent.
+    const helloOk = { session: "s", receiver_id: "silent", max_chunk_bytes: MIB, max_keys: 8192 };
     for (const [port, reply] of [
-      [p.init[0]!, encodeControlFrame(FrameType.HelloOk, 0, { session: "s" })],
+      [p.init[0]!, encodeControlFrame(FrameType.HelloOk, 0, helloOk)],
       [p.alloc[0]!, encodeControlFrame(FrameType.AttachOk, 0, {})],
     ] as const) {
       const server = createServer((s) => {
         sockets.push(s);
+        s.write(
+          encodeControlFrame(FrameType.Challenge, 0, { version: 2, receiver_id: "silent", nonce: "00" }),
+        );
         s.once("data", () => s.write(reply));
       });
       await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
@@ -358,14 +363,13 @@ describe("pd failure handling over TCP", () => {
     const receiver = await receiverOf(p);
     const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
     cleanups.push(() => void socket.destroy());
-    const replies: Buffer[] = [];
-    socket.on("data", (d: Buffer) => replies.push(d));
-    const closed = new Promise((r) => socket.once("close", r));
-    socket.write(encodeControlFrame(FrameType.Attach, 0, { session: "0123" }));
-    await closed;
-    const reply = Buffer.concat(replies);
-    expect(reply.readUInt8(4)).toBe(FrameType.Refused);
-    expect(reply.subarray(16).toString()).toMatch(/handshake on the init port first/);
+    const next = frames(socket);
+    expect((await next())?.type).toBe(FrameType.Challenge);
+    socket.write(encodeControlFrame(FrameType.Attach, 0, { session: "0123", mac: "" }));
+    const reply = await next();
+    expect(reply?.type).toBe(FrameType.Refused);
+    expect(String(reply?.body.reason)).toMatch(/handshake on the init port first/);
+    expect(await next()).toBeNull();
     expect(receiver.status().sessions).toBe(0);
   });
 
@@ -377,7 +381,7 @@ describe("pd failure handling over TCP", () => {
     const closed = new Promise((r) => intruder.once("close", r));
     // Slot ids are small integers: the intruder writes to slot 1 of batch 1, which it never got.
     const header = Buffer.alloc(24);
-    header.writeUInt32BE(0x58504431, 0);
+    header.writeUInt32BE(FRAME_MAGIC, 0);
     header.writeUInt8(FrameType.Data, 4);
     header.writeUInt32BE(1, 8);
     header.writeUInt32BE(8 + 10, 12);
@@ -389,28 +393,10 @@ describe("pd failure handling over TCP", () => {
   });
 });
 
-/** Handshake and attach by hand; returns the attached alloc-port socket. */
+/** Handshake and attach by hand (no token); returns the attached alloc-port socket. */
 async function attachRaw(p: { init: number[]; alloc: number[] }): Promise<Socket> {
-  const readFrame = (s: Socket) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      let buf = Buffer.alloc(0);
-      const onData = (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 16 && buf.length >= 16 + buf.readUInt32BE(12)) {
-          s.off("data", onData);
-          resolve(JSON.parse(buf.subarray(16, 16 + buf.readUInt32BE(12)).toString()));
-        }
-      };
-      s.on("data", onData);
-    });
-  const init = connect({ host: "127.0.0.1", port: p.init[0]! });
-  init.write(encodeControlFrame(FrameType.Hello, 0, { version: 1, sender_id: "raw" }));
-  const hello = await readFrame(init);
-  init.destroy();
-  const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
+  const { socket } = await attach({ initPort: p.init[0]!, allocPort: p.alloc[0]! });
   cleanups.push(() => void socket.destroy());
-  socket.write(encodeControlFrame(FrameType.Attach, 0, { session: hello.session }));
-  await readFrame(socket);
   return socket;
 }
 
