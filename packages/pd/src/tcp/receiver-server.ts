@@ -155,6 +155,7 @@ export class ReceiverServer {
     const connection: GuardedConnection = {
       host: socket.remoteAddress ?? "?",
       authenticated: false,
+      spoke: false,
       busy,
       destroy,
     };
@@ -195,7 +196,7 @@ export class ReceiverServer {
     if (kind === "init") {
       this.#track(accepted, connection);
       this.#serveInit(accepted, connection, (reader) => {
-        accepted.on("data", (chunk: Buffer) => this.#feed(accepted, reader, chunk));
+        accepted.on("data", (chunk: Buffer) => this.#feed(accepted, connection, reader, chunk));
         accepted.resume();
       });
       return;
@@ -220,7 +221,9 @@ export class ReceiverServer {
           } catch (error) {
             this.#fail(socket, error);
           }
-        } else this.#feed(socket, readerRef!, Buffer.from(buffer.buffer, buffer.byteOffset, count));
+        } else {
+          this.#feed(socket, connection, readerRef!, Buffer.from(buffer.buffer, buffer.byteOffset, count));
+        }
       },
     });
     this.#track(socket, connection);
@@ -259,7 +262,7 @@ export class ReceiverServer {
     socket.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
     if (kind === "init") {
       this.#serveInit(socket, connection, (reader) =>
-        socket.on("data", (chunk: Buffer) => this.#feed(socket, reader, chunk)),
+        socket.on("data", (chunk: Buffer) => this.#feed(socket, connection, reader, chunk)),
       );
       return;
     }
@@ -269,10 +272,11 @@ export class ReceiverServer {
       session: () => session,
       setSession: (s) => (session = s),
     });
-    socket.on("data", (chunk: Buffer) => this.#feed(socket, reader, chunk));
+    socket.on("data", (chunk: Buffer) => this.#feed(socket, connection, reader, chunk));
   }
 
-  #feed(socket: Socket, reader: FrameReader, chunk: Buffer): void {
+  #feed(socket: Socket, connection: GuardedConnection, reader: FrameReader, chunk: Buffer): void {
+    connection.spoke = true;
     try {
       reader.push(chunk);
     } catch (error) {

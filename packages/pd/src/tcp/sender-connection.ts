@@ -22,6 +22,15 @@ interface Waiting {
 }
 
 const senderId = randomUUID();
+const LOST_DURING_HANDSHAKE = "closed before the handshake finished";
+const LINK_LOST = "connection to the receiver was lost";
+
+/** A link lost while the handshake is still running is reported as such (and retried). */
+function duringHandshake(target: ChannelTarget, error: L2Error): L2Error {
+  return error.message.endsWith(LINK_LOST)
+    ? transferError(target, `connection ${LOST_DURING_HANDSHAKE}`, error)
+    : error;
+}
 
 function transferError(target: ChannelTarget, message: string, cause?: unknown): L2Error {
   return new L2Error("TRANSFER_FAILED", `pd sender -> ${target.host}:${target.allocPort}: ${message}`, {
@@ -114,8 +123,8 @@ function openControlSocket(
     });
     socket.on("close", () => {
       clearTimeout(timer);
-      reject(transferError(target, `connection to port ${port} closed during connect`));
-      onLost(transferError(target, "connection to the receiver was lost"));
+      reject(transferError(target, `connection to port ${port} ${LOST_DURING_HANDSHAKE}`));
+      onLost(transferError(target, LINK_LOST));
     });
   });
 }
@@ -197,7 +206,7 @@ async function handshake(target: ChannelTarget): Promise<Handshake> {
     target,
     target.initPort,
     (_corr, r) => queue.push(r),
-    (e) => queue.fail(e),
+    (e) => queue.fail(duringHandshake(target, e)),
   );
   try {
     const receiverNonce = await challenge(target, socket, queue, target.initPort);
@@ -276,7 +285,23 @@ export class TcpSenderConnection implements SenderChannel {
     this.maxKeys = limits.maxKeys;
   }
 
+  /**
+   * Handshake and attach. A connection the receiver closed before we authenticated (it reaps
+   * unauthenticated connections when flooded) is retried, twice at most; refusals are not.
+   */
   static async open(target: ChannelTarget, logger: L2Logger): Promise<TcpSenderConnection> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TcpSenderConnection.#openOnce(target, logger);
+      } catch (error) {
+        const lost = error instanceof L2Error && error.message.endsWith(LOST_DURING_HANDSHAKE);
+        if (!lost || attempt >= 3) throw error;
+        logger.debug("connection closed during the handshake; retrying", { attempt });
+      }
+    }
+  }
+
+  static async #openOnce(target: ChannelTarget, logger: L2Logger): Promise<TcpSenderConnection> {
     const limits = await handshake(target);
     let connection: TcpSenderConnection | undefined;
     const queue = new ReplyQueue();
@@ -284,7 +309,7 @@ export class TcpSenderConnection implements SenderChannel {
       target,
       target.allocPort,
       (corr, reply) => (connection ? connection.#onReply(corr, reply) : queue.push(reply)),
-      (error) => (connection ? connection.#onLost(error) : queue.fail(error)),
+      (error) => (connection ? connection.#onLost(error) : queue.fail(duringHandshake(target, error))),
     );
     try {
       const nonce = await challenge(target, socket, queue, target.allocPort);
