@@ -172,7 +172,12 @@ async function challenge(
   queue: ReplyQueue,
   port: number,
 ): Promise<string> {
-  const reply = await nextReply(target, socket, queue, "handshake");
+  const reply = await nextReply(
+    target,
+    socket,
+    queue,
+    `handshake on port ${port} (no CHALLENGE came: tls_enable must be the same on sender and receiver)`,
+  );
   const { version, nonce } = reply.body;
   if (reply.type !== FrameType.Challenge || typeof nonce !== "string") {
     throw transferError(
