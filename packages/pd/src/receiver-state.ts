@@ -43,7 +43,8 @@ interface PendingBatch {
   readonly session: ReceiverSession;
   readonly correlationId: number;
   readonly reqId: string;
-  readonly admission: AbortController;
+  /** Set while the batch waits for space: aborting it ends the wait. */
+  admission: AbortController | undefined;
   /** Staging bytes counted against the peer's share from registration on (aligned sizes). */
   readonly held: number;
   readonly slots: PendingSlot[];
@@ -175,7 +176,7 @@ export class ReceiverState {
       session,
       correlationId,
       reqId,
-      admission: new AbortController(),
+      admission: undefined,
       held: bytes,
       slots: [],
       remaining: needed.length,
@@ -183,11 +184,18 @@ export class ReceiverState {
     };
     session.batches.set(correlationId, batch);
     this.#hold(session.peerId, bytes);
-    const regions = await this.staging.allocate(
-      needed.map((i) => sizes[i]!),
-      this.#options.admissionTimeoutMs,
-      batch.admission.signal,
-    );
+    const neededSizes = needed.map((i) => sizes[i]!);
+    // Space is usually there at once; only a batch that has to wait gets an AbortController.
+    let regions = this.staging.waitingBatches === 0 ? this.staging.tryAllocate(neededSizes) : null;
+    if (!regions) {
+      batch.admission = new AbortController();
+      regions = await this.staging.allocate(
+        neededSizes,
+        this.#options.admissionTimeoutMs,
+        batch.admission.signal,
+      );
+      batch.admission = undefined;
+    }
     if (session.batches.get(correlationId) !== batch) {
       // Rolled back while it waited (cancel, session closed, receiver closed).
       for (const r of regions ?? []) this.staging.free(r);
@@ -353,7 +361,7 @@ export class ReceiverState {
   /** Ends the batch's ownership of its id and slots; the caller frees or commits the regions. */
   #forget(batch: PendingBatch): void {
     clearTimeout(batch.timer);
-    batch.admission.abort();
+    batch.admission?.abort();
     batch.session.batches.delete(batch.correlationId);
     for (const slot of batch.slots) {
       this.#slots.delete(slot.id);

@@ -221,7 +221,7 @@ describe("pd receiver under attack (real processes, 127.0.0.1)", () => {
     socket.write(json(T.AllocRequest, 2, { req_id: "r", keys: [wireKey("small")], sizes: [10] }));
     const granted = await next();
     expect(granted?.type).toBe(T.AllocResponse);
-    expect((granted?.body.slots as number[])[0]).toBeGreaterThan(0);
+    expect((granted!.body.slots as number[])[0]).toBeGreaterThan(0);
     expect((await status()).sessions).toBe(1);
   }, 30_000);
 
