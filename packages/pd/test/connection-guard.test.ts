@@ -5,13 +5,12 @@ import { FrameReader } from "../src/wire/frame-reader.js";
 
 function connection(
   host: string,
-  state: Partial<Pick<GuardedConnection, "authenticated" | "spoke">> = {},
+  state: Partial<Pick<GuardedConnection, "authenticated">> = {},
   busy = false,
 ) {
   const c = {
     host,
     authenticated: false,
-    spoke: false,
     ...state,
     busy: () => busy,
     destroyed: false,
@@ -23,31 +22,27 @@ function connection(
 }
 
 describe("ConnectionGuard", () => {
-  it("reaps silent unauthenticated connections first, then talking ones, then idle links, never busy ones", () => {
+  it("reaps the oldest unauthenticated connection first, then idle links, never busy ones", () => {
     const guard = new ConnectionGuard({ maxTotal: 4, maxPerHost: 4 });
-    const busyLink = connection("a", { authenticated: true, spoke: true }, true);
-    const idleLink = connection("a", { authenticated: true, spoke: true });
-    const talking = connection("a", { spoke: true });
-    const silent = connection("a");
-    for (const c of [busyLink, idleLink, talking, silent]) expect(guard.admit(c)).toBe(true);
+    const busyLink = connection("a", { authenticated: true }, true);
+    const idleLink = connection("a", { authenticated: true });
+    const older = connection("a");
+    const newer = connection("a");
+    for (const c of [busyLink, idleLink, older, newer]) expect(guard.admit(c)).toBe(true);
     const b = connection("b");
     expect(guard.admit(b)).toBe(true);
-    expect(silent.destroyed).toBe(true);
-    // A silent newcomer goes before an older connection that is mid-handshake.
-    const b2 = connection("b");
-    expect(guard.admit(b2)).toBe(true);
-    expect(b.destroyed).toBe(true);
+    expect(older.destroyed).toBe(true);
     expect(guard.admit(connection("c", { authenticated: true }, true))).toBe(true);
-    expect(b2.destroyed).toBe(true);
-    expect(talking.destroyed).toBe(false);
+    expect(newer.destroyed).toBe(true);
     expect(guard.admit(connection("d", { authenticated: true }, true))).toBe(true);
-    expect(talking.destroyed).toBe(true);
+    expect(b.destroyed).toBe(true);
+    expect(idleLink.destroyed).toBe(false);
     expect(guard.admit(connection("e", { authenticated: true }, true))).toBe(true);
     expect(idleLink.destroyed).toBe(true);
     // Only busy links are left: the newcomer is refused, nothing is reaped.
     expect(guard.admit(connection("f"))).toBe(false);
     expect(busyLink.destroyed).toBe(false);
-    expect(guard.counters).toEqual({ reaped: 5, refused: 1 });
+    expect(guard.counters).toEqual({ reaped: 4, refused: 1 });
   });
 
   it("refuses a newcomer when nothing can be reaped, and frees places on release", () => {

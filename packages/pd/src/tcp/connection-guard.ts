@@ -3,8 +3,6 @@ export interface GuardedConnection {
   readonly host: string;
   /** Set once the peer passed the handshake; unauthenticated connections are reaped first. */
   authenticated: boolean;
-  /** Set once the peer sent anything: silent unauthenticated connections go before talking ones. */
-  spoke: boolean;
   /** True while the connection has work pending (an authenticated link is then never reaped). */
   busy(): boolean;
   destroy(): void;
@@ -19,11 +17,11 @@ export interface ConnectionLimits {
 
 /**
  * Bounds the connections a receiver holds, in total and per source address. A new connection over a
- * limit takes the place of the oldest idle one: first unauthenticated connections that never sent a
- * byte, then unauthenticated ones mid-handshake, then authenticated links with no pending batch. A peer
- * that opens connections and sits on them cannot lock senders out, it only loses its own oldest ones; a
- * real sender answers the CHALLENGE at once and authenticates within a round trip or two. When nothing
- * can be reaped, the new connection is refused.
+ * limit takes the place of the oldest idle one: unauthenticated connections first, then authenticated
+ * links with no pending batch. A peer that opens connections and sits on them (silent or trickling
+ * bytes) cannot lock senders out, it only loses its own oldest ones: a real sender's connection is the
+ * newest when it arrives and is authenticated after one round trip. When nothing can be reaped, the new
+ * connection is refused.
  */
 export class ConnectionGuard {
   readonly #limits: ConnectionLimits;
@@ -72,15 +70,13 @@ export class ConnectionGuard {
   /** Closes the oldest idle connection (of `host`, if given); false when there is none. */
   #reap(host: string | undefined): boolean {
     let victim: GuardedConnection | undefined;
-    let rank = 3;
     for (const c of this.#connections) {
       if (host !== undefined && c.host !== host) continue;
-      const r = c.authenticated ? (c.busy() ? 3 : 2) : c.spoke ? 1 : 0;
-      if (r < rank) {
+      if (!c.authenticated) {
         victim = c;
-        rank = r;
-        if (r === 0) break;
+        break;
       }
+      if (!victim && !c.busy()) victim = c;
     }
     if (!victim) return false;
     this.release(victim);

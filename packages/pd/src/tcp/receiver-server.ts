@@ -155,7 +155,6 @@ export class ReceiverServer {
     const connection: GuardedConnection = {
       host: socket.remoteAddress ?? "?",
       authenticated: false,
-      spoke: false,
       busy,
       destroy,
     };
@@ -196,7 +195,7 @@ export class ReceiverServer {
     if (kind === "init") {
       this.#track(accepted, connection);
       this.#serveInit(accepted, connection, (reader) => {
-        accepted.on("data", (chunk: Buffer) => this.#feed(accepted, connection, reader, chunk));
+        accepted.on("data", (chunk: Buffer) => this.#feed(accepted, reader, chunk));
         accepted.resume();
       });
       return;
@@ -222,7 +221,7 @@ export class ReceiverServer {
             this.#fail(socket, error);
           }
         } else {
-          this.#feed(socket, connection, readerRef!, Buffer.from(buffer.buffer, buffer.byteOffset, count));
+          this.#feed(socket, readerRef!, Buffer.from(buffer.buffer, buffer.byteOffset, count));
         }
       },
     });
@@ -262,7 +261,7 @@ export class ReceiverServer {
     socket.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
     if (kind === "init") {
       this.#serveInit(socket, connection, (reader) =>
-        socket.on("data", (chunk: Buffer) => this.#feed(socket, connection, reader, chunk)),
+        socket.on("data", (chunk: Buffer) => this.#feed(socket, reader, chunk)),
       );
       return;
     }
@@ -272,11 +271,10 @@ export class ReceiverServer {
       session: () => session,
       setSession: (s) => (session = s),
     });
-    socket.on("data", (chunk: Buffer) => this.#feed(socket, connection, reader, chunk));
+    socket.on("data", (chunk: Buffer) => this.#feed(socket, reader, chunk));
   }
 
-  #feed(socket: Socket, connection: GuardedConnection, reader: FrameReader, chunk: Buffer): void {
-    connection.spoke = true;
+  #feed(socket: Socket, reader: FrameReader, chunk: Buffer): void {
     try {
       reader.push(chunk);
     } catch (error) {
