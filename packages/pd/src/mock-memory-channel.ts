@@ -3,7 +3,7 @@ import { L2Error, type ObjectKey } from "@x/l2-core";
 import { tokenAccepted } from "./auth.js";
 import type { ReceiverSession, ReceiverState } from "./receiver-state.js";
 import { SLOT_ALREADY_STORED, SLOT_REFUSED } from "./receiver-state.js";
-import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
+import { abortedError, type ChannelTarget, type SenderChannel } from "./sender-channel.js";
 import { MAX_KEYS_PER_BATCH } from "./wire/frame.js";
 
 /**
@@ -93,6 +93,7 @@ export class MockMemorySenderChannel implements SenderChannel {
     reqId: string,
     keys: readonly ObjectKey[],
     objects: readonly Uint8Array[],
+    signal?: AbortSignal,
   ): Promise<number> {
     if (this.#session.closed) throw this.#lostError();
     const corr = this.#nextCorrelation++;
@@ -102,7 +103,13 @@ export class MockMemorySenderChannel implements SenderChannel {
       reqId,
       keys,
       objects.map((o) => o.byteLength),
+      signal,
     );
+    if (signal?.aborted) {
+      // Copies run synchronously below, so an abort can only land before them: drop what was granted.
+      this.#state.cancel(this.#session, reqId, keys);
+      throw abortedError(`mock_memory ${this.#target.host}:${this.#target.allocPort}`);
+    }
     if (slots.includes(SLOT_REFUSED)) {
       throw new L2Error(
         "TRANSFER_FAILED",

@@ -143,7 +143,7 @@ export class ReceiverState {
    * one slot per key: a slot id, SLOT_ALREADY_STORED (send nothing) or, for every key, SLOT_REFUSED with
    * a reason. The batch is registered under (session, correlationId) before anything is awaited, so a
    * second request with the same id is a protocol error at once; the transport then closes the session,
-   * which frees both.
+   * which frees both. An aborted `signal` (in-process callers) ends the wait like a cancel.
    */
   async allocate(
     session: ReceiverSession,
@@ -151,12 +151,14 @@ export class ReceiverState {
     reqId: string,
     keys: readonly ObjectKey[],
     sizes: readonly number[],
+    signal?: AbortSignal,
   ): Promise<Allocation> {
     if (session.batches.has(correlationId)) {
       throw new ProtocolError(`batch ${correlationId} is already pending on this connection`);
     }
     const refused = (reason: RefusalReason): Allocation => ({ slots: keys.map(() => SLOT_REFUSED), reason });
     if (session.closed || this.#closed) return refused("closing");
+    if (signal?.aborted) return refused("cancelled");
     if (sizes.some((size) => size > this.staging.capacity)) return refused("chunk_too_large");
     const slots: number[] = keys.map((k) => (this.committed.has(k.id) ? SLOT_ALREADY_STORED : 0));
     const needed = keys.flatMap((_, i) => (slots[i] === 0 ? [i] : []));
@@ -188,13 +190,17 @@ export class ReceiverState {
     // Space is usually there at once; only a batch that has to wait gets an AbortController.
     let regions = this.staging.waitingBatches === 0 ? this.staging.tryAllocate(neededSizes) : null;
     if (!regions) {
-      batch.admission = new AbortController();
-      regions = await this.staging.allocate(
-        neededSizes,
-        this.#options.admissionTimeoutMs,
-        batch.admission.signal,
-      );
+      const admission = new AbortController();
+      batch.admission = admission;
+      const onAbort = () => admission.abort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      regions = await this.staging.allocate(neededSizes, this.#options.admissionTimeoutMs, admission.signal);
+      signal?.removeEventListener("abort", onAbort);
       batch.admission = undefined;
+      if (regions && signal?.aborted) {
+        for (const r of regions) this.staging.free(r);
+        regions = null;
+      }
     }
     if (session.batches.get(correlationId) !== batch) {
       // Rolled back while it waited (cancel, session closed, receiver closed).
@@ -203,6 +209,7 @@ export class ReceiverState {
     }
     if (!regions) {
       this.#rollback(batch);
+      if (signal?.aborted) return refused("cancelled");
       this.#options.logger.warn("staging buffer full: batch refused", {
         peer: session.peer,
         reqId,
@@ -274,13 +281,21 @@ export class ReceiverState {
     );
   }
 
-  /** Adds local objects (the receiver's own `store`): copies into staging, then commits. */
-  async storeLocal(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<BatchOutcome> {
+  /**
+   * Adds local objects (the receiver's own `store`): copies into staging, then commits. An aborted
+   * `signal` ends the wait for space (nothing is stored).
+   */
+  async storeLocal(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<BatchOutcome> {
     const fresh = keys.flatMap((k, i) => (this.committed.has(k.id) ? [] : [i]));
     if (fresh.length === 0) return { ok: true, bytesStored: 0 };
     const regions = await this.staging.allocate(
       fresh.map((i) => objects[i]!.byteLength),
       this.#options.admissionTimeoutMs,
+      signal,
     );
     if (!regions) return { ok: false, bytesStored: 0 };
     const storedKeys: ObjectKey[] = [];

@@ -7,6 +7,7 @@ import {
   L2Error,
   type ListKeysOptions,
   type ObjectKey,
+  type OperationOptions,
   pageKeyEntries,
   type StoreResult,
 } from "@x/l2-core";
@@ -51,46 +52,64 @@ export class PdReceiverAdapter extends L2AdapterBase {
     });
   }
 
-  /** Creates the receiver and starts listening (TCP) or registers it (mock_memory). */
+  /** Creates the receiver and waits until it listens (TCP) or is registered (mock_memory). */
   static async create(
     config: PdL2AdapterConfig,
     context: Partial<L2AdapterContext> = {},
   ): Promise<PdReceiverAdapter> {
     const adapter = new PdReceiverAdapter(config, context);
-    const initPort = config.peerInitPort[adapter.rank]!;
-    const allocPort = config.peerAllocPort[adapter.rank]!;
+    await adapter.whenReady();
+    return adapter;
+  }
+
+  /** Start-up (the base runs it once, and every operation waits for it): listen or register. */
+  protected override async _open(): Promise<void> {
+    const config = this.#config;
+    const initPort = config.peerInitPort[this.rank]!;
+    const allocPort = config.peerAllocPort[this.rank]!;
     if (config.transferChannel === "mock_memory") {
-      adapter.#unregister = registerMockMemoryReceiver(
+      this.#unregister = registerMockMemoryReceiver(
         config.bindHost,
         initPort,
         allocPort,
         config.authToken,
-        adapter.#state,
+        this.#state,
       );
-      return adapter;
+      return;
     }
-    const tls = await loadTlsMaterial(config);
     const server = new ReceiverServer({
       bindHost: config.bindHost,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       limits: { maxTotal: config.maxConnections, maxPerHost: config.maxConnectionsPerHost },
-      tls,
+      tls: await loadTlsMaterial(config),
       initPort,
       allocPort,
       authToken: config.authToken,
       maxChunkBytes: config.bufferSize,
       receiverId: randomUUID(),
-      state: adapter.#state,
-      logger: adapter.logger,
+      state: this.#state,
+      logger: this.logger,
     });
     await server.listen();
-    adapter.#server = server;
-    return adapter;
+    this.#server = server;
   }
 
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
-    const outcome = await this.#state.storeLocal(keys, objects);
+  protected async _store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: OperationOptions = {},
+  ): Promise<StoreResult> {
+    const outcome = await this.#state.storeLocal(keys, objects, options.signal);
     if (outcome.ok) return { ok: true, bytesWritten: outcome.bytesStored };
+    if (options.signal?.aborted) {
+      return {
+        ok: false,
+        bytesWritten: outcome.bytesStored,
+        error: new L2Error("ABORTED", "pd receiver store was aborted by its signal while waiting for space", {
+          adapterType: this.type,
+        }),
+      };
+    }
     return {
       ok: false,
       bytesWritten: outcome.bytesStored,

@@ -6,6 +6,7 @@ import {
   type L2AdapterContext,
   L2Error,
   type ObjectKey,
+  type OperationOptions,
   type StoreResult,
 } from "@x/l2-core";
 import type { PdL2AdapterConfig } from "./config.js";
@@ -49,7 +50,13 @@ export interface RequestBatchOptions {
   requestId: string;
   /** True for the request's last batch: the proxy is notified after it. Default true. */
   lastBatch?: boolean;
+  /** Aborting it fails this batch (and so cancels the request), as `store`'s `signal` does. */
+  signal?: AbortSignal | undefined;
 }
+
+/** Carries a batch's request options through the base's `store()` to `_store`, on the options object. */
+const REQUEST = Symbol("pd.request");
+type StoreOptions = OperationOptions & { [REQUEST]?: RequestBatchOptions };
 
 /**
  * The prefill side (`role: "sender"`). `store` pushes a batch to the receiver of each key's TP rank and
@@ -63,7 +70,6 @@ export class PdSenderAdapter extends L2AdapterBase {
   readonly #channels = new Map<number, Promise<SenderChannel>>();
   readonly #openRequests = new Map<string, Map<number, ObjectKey[]>>();
   readonly #proxy: ProxyNotifier | undefined;
-  #nextRequest: RequestBatchOptions | undefined;
   /** TLS files, read once (at creation through createPdAdapter, else on the first link). */
   #tls: Promise<TlsMaterial | undefined> | undefined;
   #batchesSent = 0;
@@ -109,13 +115,8 @@ export class PdSenderAdapter extends L2AdapterBase {
         }),
       );
     }
-    // The base class calls _store synchronously from store(), so the options reach exactly this batch.
-    this.#nextRequest = options;
-    try {
-      return this.store(keys, objects);
-    } finally {
-      this.#nextRequest = undefined;
-    }
+    const storeOptions: StoreOptions = { signal: options.signal, [REQUEST]: options };
+    return this.store(keys, objects, storeOptions);
   }
 
   /** Waits for proxy notifications sent so far (they never delay a store). */
@@ -123,8 +124,13 @@ export class PdSenderAdapter extends L2AdapterBase {
     await this.#proxy?.flush();
   }
 
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
-    const request = this.#nextRequest ?? { requestId: randomUUID(), lastBatch: true };
+  protected async _store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: StoreOptions = {},
+  ): Promise<StoreResult> {
+    const request = options[REQUEST] ?? { requestId: randomUUID(), lastBatch: true };
+    const signal = options.signal;
     const reqId = request.requestId;
     const lastBatch = request.lastBatch ?? true;
     const groups = new Map<number, number[]>();
@@ -166,6 +172,7 @@ export class PdSenderAdapter extends L2AdapterBase {
             reqId,
             part.map((i) => keys[i]!),
             part.map((i) => objects[i]!),
+            signal,
           );
         });
       }),

@@ -137,6 +137,53 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       expect((await receiver.lookupAndLock([key("a"), key("b"), key("c")])).toString()).toBe("011");
     });
 
+    it("aborting a store that waits for space fails it with ABORTED and leaves nothing reserved", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: 2 * MIB, admission_timeout_ms: 30_000 });
+      const sender = await senderOf(p, extra);
+      expect((await sender.store([key("a"), key("b")], [chunk(MIB, 1), chunk(MIB, 2)])).ok).toBe(true);
+      const controller = new AbortController();
+      const waiting = sender.store([key("c")], [chunk(MIB, 3)], { signal: controller.signal });
+      await until(() => receiver.status().waitingBatches === 1);
+      controller.abort();
+      const result = await waiting;
+      expect(result).toMatchObject({ ok: false, bytesWritten: 0 });
+      expect(result.error?.code).toBe("ABORTED");
+      await until(() => receiver.status().waitingBatches === 0);
+      expect(receiver.status()).toMatchObject({
+        stagingBytesReserved: 0,
+        pendingBatches: 0,
+        storedObjectCount: 2,
+      });
+      // The link is intact: after a delete the next store goes through.
+      await receiver.delete([key("a")]);
+      expect((await sender.store([key("d")], [chunk(MIB, 4)])).ok).toBe(true);
+      expect((await receiver.lookupAndLock([key("c"), key("d")])).toString()).toBe("01");
+      // An already-aborted signal sends nothing.
+      const before = receiver.status().storedObjectCount;
+      const pre = await sender.store([key("e")], [chunk(10, 5)], { signal: AbortSignal.abort() });
+      expect(pre.error?.code).toBe("ABORTED");
+      expect(receiver.status().storedObjectCount).toBe(before);
+    });
+
+    it("aborting the receiver's own store that waits for space fails it with ABORTED", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: MIB, admission_timeout_ms: 30_000 });
+      expect((await receiver.store([key("a")], [chunk(MIB, 1)])).ok).toBe(true);
+      const controller = new AbortController();
+      const waiting = receiver.store([key("b")], [chunk(MIB, 2)], { signal: controller.signal });
+      await until(() => receiver.status().waitingBatches === 1);
+      controller.abort();
+      const result = await waiting;
+      expect(result.ok).toBe(false);
+      expect(result.error?.code).toBe("ABORTED");
+      expect(receiver.status()).toMatchObject({
+        waitingBatches: 0,
+        storedObjectCount: 1,
+        stagingBytesUsed: MIB,
+      });
+    });
+
     it("a failed batch of a multi-batch request cancels the request's earlier batches", async () => {
       const p = await ports();
       const receiver = await receiverOf(p, { ...extra, buffer_size: 3 * MIB, admission_timeout_ms: 50 });

@@ -3,7 +3,7 @@ import { connect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { L2Error, type L2Logger, type ObjectKey } from "@x/l2-core";
 import { freshNonce, mac, macAccepted } from "../auth.js";
-import type { ChannelTarget, SenderChannel } from "../sender-channel.js";
+import { abortedError, type ChannelTarget, type SenderChannel } from "../sender-channel.js";
 import { encodeAllocRequest, encodeControlFrame, ProtocolError, parseJsonBody } from "../wire/codec.js";
 import {
   DATA_PREFIX_BYTES,
@@ -350,8 +350,11 @@ export class TcpSenderConnection implements SenderChannel {
     reqId: string,
     keys: readonly ObjectKey[],
     objects: readonly Uint8Array[],
+    signal?: AbortSignal,
   ): Promise<number> {
     if (this.#lost) throw this.#lost;
+    const where = `${this.#target.host}:${this.#target.allocPort}`;
+    if (signal?.aborted) throw abortedError(where);
     const corr = this.#nextCorrelation;
     this.#nextCorrelation = this.#nextCorrelation >= 0xfffffff0 ? 1 : this.#nextCorrelation + 1;
     let timer: NodeJS.Timeout | undefined;
@@ -359,7 +362,7 @@ export class TcpSenderConnection implements SenderChannel {
       timer = setTimeout(() => {
         const error = new L2Error(
           "TIMEOUT",
-          `pd sender: batch of ${keys.length} keys to ${this.#target.host}:${this.#target.allocPort} not confirmed within ${this.#target.transferTimeoutMs} ms`,
+          `pd sender: batch of ${keys.length} keys to ${where} not confirmed within ${this.#target.transferTimeoutMs} ms`,
           { adapterType: "pd", field: "transfer_timeout_ms" },
         );
         // Closing the connection makes the receiver roll the batch back.
@@ -369,11 +372,24 @@ export class TcpSenderConnection implements SenderChannel {
       }, this.#target.transferTimeoutMs);
     });
     timeout.catch(() => {});
+    const stops: Promise<never>[] = [timeout];
+    let onAbort: (() => void) | undefined;
+    const aborted = abortedError(where);
+    if (signal) {
+      const abort = new Promise<never>((_, reject) => {
+        onAbort = () => reject(aborted);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      abort.catch(() => {});
+      stops.push(abort);
+    }
+    /** Settles once the kernel has taken every DATA byte of this batch (the caller's buffers are free). */
+    let written: Promise<void> | undefined;
     try {
       const sizes = objects.map((o) => o.byteLength);
       const granted = await Promise.race([
         this.#request(corr, encodeAllocRequest(corr, reqId, keys, sizes)),
-        timeout,
+        ...stops,
       ]);
       const slots = granted.body.slots;
       if (granted.type !== FrameType.AllocResponse || !Array.isArray(slots) || slots.length !== keys.length) {
@@ -393,14 +409,27 @@ export class TcpSenderConnection implements SenderChannel {
       });
       if (sends.length === 0) return 0;
       const done = this.#request(corr, undefined);
-      for (const i of sends) this.#writeData(corr, slots[i] as number, objects[i]!);
-      const reply = await Promise.race([done, timeout]);
+      sends.forEach((i, n) => {
+        const last = n === sends.length - 1;
+        const flushed = this.#writeData(corr, slots[i] as number, objects[i]!, signal !== undefined && last);
+        if (flushed) written = flushed;
+      });
+      const reply = await Promise.race([done, ...stops]);
       if (reply.type !== FrameType.BatchDone || reply.body.ok !== true) {
         throw transferError(this.#target, "receiver did not confirm the batch");
       }
       return typeof reply.body.bytes_stored === "number" ? reply.body.bytes_stored : 0;
+    } catch (error) {
+      if (error === aborted) {
+        // Our DATA (if any) is ahead of the CANCEL on the connection, so the receiver rolls back all of
+        // it; the caller gets its buffers back only once the kernel has taken the bytes.
+        await written;
+        this.cancel(reqId, keys);
+      }
+      throw error;
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
       this.#waiting.delete(corr);
     }
   }
@@ -417,7 +446,8 @@ export class TcpSenderConnection implements SenderChannel {
     this.#socket.destroy();
   }
 
-  #writeData(corr: number, slotId: number, bytes: Uint8Array): void {
+  /** Writes one DATA frame; with `track`, returns a promise that settles once the kernel took it. */
+  #writeData(corr: number, slotId: number, bytes: Uint8Array, track: boolean): Promise<void> | undefined {
     const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES + DATA_PREFIX_BYTES);
     writeFrameHeader(header, FrameType.Data, corr, DATA_PREFIX_BYTES + bytes.byteLength);
     header.writeUInt32BE(slotId, FRAME_HEADER_BYTES);
@@ -425,8 +455,11 @@ export class TcpSenderConnection implements SenderChannel {
     // Header and payload leave in one writev; the payload is the caller's buffer, not a copy.
     this.#socket.cork();
     this.#socket.write(header);
-    this.#socket.write(bytes);
+    let flushed: Promise<void> | undefined;
+    if (track) flushed = new Promise((resolve) => this.#socket.write(bytes, () => resolve()));
+    else this.#socket.write(bytes);
     this.#socket.uncork();
+    return flushed;
   }
 
   #request(corr: number, frame: Buffer | undefined): Promise<Reply> {
