@@ -50,6 +50,19 @@ interface PendingBatch {
   readonly slots: PendingSlot[];
   remaining: number;
   timer: NodeJS.Timeout | undefined;
+  /** Set for a pushed batch (see `admitPushed`). */
+  pushed?: PushedBatch;
+}
+
+/** A pushed batch's frames: one per key, by key index. */
+interface PushedBatch {
+  /** Each key's slot; null = its payload is dropped (already stored, or the batch was refused). */
+  readonly entries: (PendingSlot | null)[];
+  readonly sizes: readonly number[];
+  /** 1 once the key's DATA frame started. */
+  readonly seen: Uint8Array;
+  /** Set when the batch was refused: every frame is dropped, BATCH_DONE says why. */
+  readonly refused: RefusalReason | undefined;
 }
 
 export interface CommittedObject {
@@ -70,6 +83,8 @@ export interface Allocation {
 export interface BatchOutcome {
   ok: boolean;
   bytesStored: number;
+  /** Why a pushed batch was refused. */
+  reason?: RefusalReason;
 }
 
 export interface ReceiverStateOptions {
@@ -218,32 +233,114 @@ export class ReceiverState {
       });
       return refused("buffer_full");
     }
-    batch.timer = setTimeout(() => {
-      this.#options.logger.warn("batch data did not arrive in time: rolled back", {
-        peer: session.peer,
-        reqId,
-      });
-      this.#rollback(batch);
-      session.abort("batch timed out");
-    }, this.#options.transferTimeoutMs);
-    batch.timer.unref();
+    this.#startTimer(batch);
     needed.forEach((keyIndex, j) => {
-      const region = regions[j]!;
-      const id = this.#nextSlotId;
-      this.#nextSlotId = this.#nextSlotId >= 0x7fffffff ? 1 : this.#nextSlotId + 1;
-      const slot: PendingSlot = { id, key: keys[keyIndex]!, region, filled: false };
-      batch.slots.push(slot);
-      this.#slots.set(id, { slot, batch });
-      this.#reservedBytes += region.length;
-      slots[keyIndex] = id;
+      slots[keyIndex] = this.#addSlot(batch, keys[keyIndex]!, regions[j]!).id;
     });
     return { slots };
+  }
+
+  /**
+   * A pushed batch: the sender wrote every key's DATA right behind the request (slot id 0, key index in
+   * the prefix) instead of waiting for a grant, which saves a round trip per batch. Space is taken now
+   * or never: when it is not there at once (or the peer's share or a chunk size forbids it), the batch
+   * is refused and its frames are dropped as they arrive; BATCH_DONE says why, and the sender asks for
+   * slots instead, which waits for space. Registered under (session, correlationId) like `allocate`.
+   */
+  admitPushed(
+    session: ReceiverSession,
+    correlationId: number,
+    reqId: string,
+    keys: readonly ObjectKey[],
+    sizes: readonly number[],
+  ): void {
+    if (session.batches.has(correlationId)) {
+      throw new ProtocolError(`batch ${correlationId} is already pending on this connection`);
+    }
+    const entries: (PendingSlot | null)[] = keys.map(() => null);
+    const needed = keys.flatMap((k, i) => (this.committed.has(k.id) ? [] : [i]));
+    const bytes = needed.reduce((sum, i) => sum + this.staging.footprint(sizes[i]!), 0);
+    let refused: RefusalReason | undefined;
+    let regions: StagingRegion[] | null = [];
+    if (session.closed || this.#closed) refused = "closing";
+    else if (sizes.some((size) => size > this.staging.capacity)) refused = "chunk_too_large";
+    else if (this.peerBytes(session.peerId) + bytes > this.#options.peerShareBytes) refused = "peer_share";
+    else if (needed.length > 0) {
+      regions =
+        this.staging.waitingBatches === 0 ? this.staging.tryAllocate(needed.map((i) => sizes[i]!)) : null;
+      if (!regions) refused = "buffer_full";
+    }
+    const batch: PendingBatch = {
+      session,
+      correlationId,
+      reqId,
+      admission: undefined,
+      held: refused ? 0 : bytes,
+      slots: [],
+      remaining: keys.length,
+      timer: undefined,
+      pushed: { entries, sizes, seen: new Uint8Array(keys.length), refused },
+    };
+    session.batches.set(correlationId, batch);
+    this.#startTimer(batch);
+    if (refused || !regions) return;
+    this.#hold(session.peerId, bytes);
+    needed.forEach((keyIndex, j) => {
+      entries[keyIndex] = this.#addSlot(batch, keys[keyIndex]!, regions[j]!);
+    });
+  }
+
+  /** Where the payload of key `index` of pushed batch `correlationId` goes; null = drop it. */
+  pushTarget(
+    session: ReceiverSession,
+    correlationId: number,
+    index: number,
+    length: number,
+  ): Uint8Array | null {
+    const pushed = session.batches.get(correlationId)?.pushed;
+    if (!pushed)
+      throw new ProtocolError(`DATA for batch ${correlationId}, which this connection did not push`);
+    if (index >= pushed.seen.length || pushed.seen[index] === 1) {
+      throw new ProtocolError(`DATA for key ${index} of batch ${correlationId} is not expected`);
+    }
+    if (length !== pushed.sizes[index]) {
+      throw new ProtocolError(
+        `key ${index} of batch ${correlationId} has ${pushed.sizes[index]} bytes, DATA carries ${length}`,
+      );
+    }
+    pushed.seen[index] = 1;
+    return pushed.entries[index]?.region.bytes ?? null;
+  }
+
+  /** Key `index` of a pushed batch arrived; returns the outcome once every key did (and commits). */
+  pushFilled(
+    session: ReceiverSession,
+    correlationId: number,
+    index: number,
+  ): { correlationId: number; outcome: BatchOutcome } | undefined {
+    const batch = session.batches.get(correlationId);
+    const pushed = batch?.pushed;
+    if (!batch || !pushed) return undefined;
+    const slot = pushed.entries[index];
+    if (slot) slot.filled = true;
+    batch.remaining -= 1;
+    if (batch.remaining > 0) return undefined;
+    if (pushed.refused) {
+      this.#rollback(batch);
+      return { correlationId, outcome: { ok: false, bytesStored: 0, reason: pushed.refused } };
+    }
+    return { correlationId, outcome: this.#commit(batch) };
   }
 
   /** Where the bytes of `slotId` go; only the session that reserved the slot may write it. */
   slotTarget(session: ReceiverSession, correlationId: number, slotId: number, length: number): Uint8Array {
     const entry = this.#slots.get(slotId);
-    if (!entry || entry.batch.session !== session || entry.batch.correlationId !== correlationId) {
+    if (
+      !entry ||
+      entry.batch.session !== session ||
+      entry.batch.correlationId !== correlationId ||
+      entry.batch.pushed
+    ) {
       throw new ProtocolError(`slot ${slotId} was not granted to this connection for batch ${correlationId}`);
     }
     if (entry.slot.filled) throw new ProtocolError(`slot ${slotId} was already written`);
@@ -258,7 +355,7 @@ export class ReceiverState {
   /** Marks a slot complete; returns the batch outcome once its last slot arrived (and commits it). */
   slotFilled(slotId: number): { correlationId: number; outcome: BatchOutcome } | undefined {
     const entry = this.#slots.get(slotId);
-    if (!entry || entry.slot.filled) return undefined;
+    if (!entry || entry.slot.filled || entry.batch.pushed) return undefined;
     entry.slot.filled = true;
     const batch = entry.batch;
     batch.remaining -= 1;
@@ -382,6 +479,29 @@ export class ReceiverState {
       this.#slots.delete(slot.id);
       this.#reservedBytes -= slot.region.length;
     }
+  }
+
+  /** Rolls the batch back (and closes its connection) when its data stalls for the transfer timeout. */
+  #startTimer(batch: PendingBatch): void {
+    batch.timer = setTimeout(() => {
+      this.#options.logger.warn("batch data did not arrive in time: rolled back", {
+        peer: batch.session.peer,
+        reqId: batch.reqId,
+      });
+      this.#rollback(batch);
+      batch.session.abort("batch timed out");
+    }, this.#options.transferTimeoutMs);
+    batch.timer.unref();
+  }
+
+  #addSlot(batch: PendingBatch, key: ObjectKey, region: StagingRegion): PendingSlot {
+    const id = this.#nextSlotId;
+    this.#nextSlotId = this.#nextSlotId >= 0x7fffffff ? 1 : this.#nextSlotId + 1;
+    const slot: PendingSlot = { id, key, region, filled: false };
+    batch.slots.push(slot);
+    this.#slots.set(id, { slot, batch });
+    this.#reservedBytes += region.length;
+    return slot;
   }
 
   #hold(peerId: string, bytes: number): void {

@@ -413,6 +413,11 @@ export class ReceiverServer {
                 throw new ProtocolError(`duplicate correlation id ${corr}: a batch with it is pending`);
               }
               const request = decodeAllocRequest(body);
+              if (body.push === true) {
+                // Its DATA follows at once; BATCH_DONE answers it (no ALLOC_RESPONSE).
+                state.admitPushed(current, corr, request.reqId, request.keys, request.sizes);
+                return;
+              }
               state.allocate(current, corr, request.reqId, request.keys, request.sizes).then(
                 (answer) => send(encodeControlFrame(FrameType.AllocResponse, corr, answer)),
                 (error) => this.#fail(socket, error),
@@ -427,18 +432,24 @@ export class ReceiverServer {
               throw new ProtocolError(`unexpected frame type ${type} from a sender`);
           }
         },
-        onDataStart: (corr, slotId, length) => {
+        onDataStart: (corr, slotId, length, index) => {
           const current = peer.session();
           if (!current) throw new ProtocolError("DATA before ATTACH");
+          // Slot id 0 = a pushed batch, addressed by key index.
+          if (slotId === 0) return state.pushTarget(current, corr, index, length);
           return state.slotTarget(current, corr, slotId, length);
         },
-        onDataEnd: (_corr, slotId) => {
-          const done = state.slotFilled(slotId);
+        onDataEnd: (corr, slotId, index) => {
+          const current = peer.session();
+          const done =
+            slotId === 0 && current ? state.pushFilled(current, corr, index) : state.slotFilled(slotId);
           if (done) {
+            const { ok, bytesStored, reason } = done.outcome;
             send(
               encodeControlFrame(FrameType.BatchDone, done.correlationId, {
-                ok: done.outcome.ok,
-                bytes_stored: done.outcome.bytesStored,
+                ok,
+                bytes_stored: bytesStored,
+                ...(reason ? { reason } : {}),
               }),
             );
           }

@@ -24,6 +24,10 @@ interface Waiting {
 const senderId = randomUUID();
 const LOST_DURING_HANDSHAKE = "closed before the handshake finished";
 const LINK_LOST = "connection to the receiver was lost";
+/** After a pushed batch found the receiver full, batches ask for slots for this long. */
+const PUSH_BACKOFF_MS = 1000;
+/** Key ids a link remembers as stored, at most. */
+const REMEMBERED_KEYS = 65_536;
 
 /** A link lost while the handshake is still running is reported as such (and retried). */
 function duringHandshake(target: ChannelTarget, error: L2Error): L2Error {
@@ -278,6 +282,10 @@ export class TcpSenderConnection implements SenderChannel {
   readonly #logger: L2Logger;
   #nextCorrelation = 1;
   #lost: L2Error | undefined;
+  /** Batches are pushed (data without waiting for a grant) unless one found the buffer full lately. */
+  #pushAfter = 0;
+  /** Keys this link stored lately: a batch with one of them asks for slots, so they are not resent. */
+  readonly #stored = new Set<string>();
   /** The receiver's largest chunk and batch, from its (proven) HELLO_OK. */
   readonly maxChunkBytes: number;
   readonly maxKeys: number;
@@ -355,8 +363,13 @@ export class TcpSenderConnection implements SenderChannel {
     if (this.#lost) throw this.#lost;
     const where = `${this.#target.host}:${this.#target.allocPort}`;
     if (signal?.aborted) throw abortedError(where);
-    const corr = this.#nextCorrelation;
-    this.#nextCorrelation = this.#nextCorrelation >= 0xfffffff0 ? 1 : this.#nextCorrelation + 1;
+    const nextCorrelation = () => {
+      const id = this.#nextCorrelation;
+      this.#nextCorrelation = id >= 0xfffffff0 ? 1 : id + 1;
+      return id;
+    };
+    let corr = nextCorrelation();
+    const used = [corr];
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -374,10 +387,13 @@ export class TcpSenderConnection implements SenderChannel {
     timeout.catch(() => {});
     const stops: Promise<never>[] = [timeout];
     let onAbort: (() => void) | undefined;
-    const aborted = abortedError(where);
+    let aborted: L2Error | undefined;
     if (signal) {
       const abort = new Promise<never>((_, reject) => {
-        onAbort = () => reject(aborted);
+        onAbort = () => {
+          aborted = abortedError(where);
+          reject(aborted);
+        };
         signal.addEventListener("abort", onAbort, { once: true });
       });
       abort.catch(() => {});
@@ -387,6 +403,34 @@ export class TcpSenderConnection implements SenderChannel {
     let written: Promise<void> | undefined;
     try {
       const sizes = objects.map((o) => o.byteLength);
+      if (Date.now() >= this.#pushAfter && !keys.some((k) => this.#stored.has(k.id))) {
+        // Push: the request and every key's DATA go out now; BATCH_DONE is the only answer.
+        const done = this.#request(corr, encodeAllocRequest(corr, reqId, keys, sizes, true));
+        objects.forEach((o, i) => {
+          const flushed = this.#writeData(corr, 0, o, signal !== undefined && i === objects.length - 1, i);
+          if (flushed) written = flushed;
+        });
+        const reply = await Promise.race([done, ...stops]);
+        if (reply.type !== FrameType.BatchDone)
+          throw transferError(this.#target, "malformed reply to a pushed batch");
+        if (reply.body.ok === true) {
+          this.#remember(keys);
+          return typeof reply.body.bytes_stored === "number" ? reply.body.bytes_stored : 0;
+        }
+        const reason = String(reply.body.reason ?? "");
+        if (reason !== "buffer_full") {
+          throw transferError(
+            this.#target,
+            `receiver refused slots for ${keys.length} keys: ${REFUSAL_MESSAGES[reason] ?? (reason || "no reason given")}`,
+          );
+        }
+        // No room at once: ask for slots, which waits for space, and do not push for a while, so that a
+        // full buffer does not cost every batch its bytes twice.
+        this.#pushAfter = Date.now() + PUSH_BACKOFF_MS;
+        written = undefined;
+        corr = nextCorrelation();
+        used.push(corr);
+      }
       const granted = await Promise.race([
         this.#request(corr, encodeAllocRequest(corr, reqId, keys, sizes)),
         ...stops,
@@ -411,16 +455,23 @@ export class TcpSenderConnection implements SenderChannel {
       const done = this.#request(corr, undefined);
       sends.forEach((i, n) => {
         const last = n === sends.length - 1;
-        const flushed = this.#writeData(corr, slots[i] as number, objects[i]!, signal !== undefined && last);
+        const flushed = this.#writeData(
+          corr,
+          slots[i] as number,
+          objects[i]!,
+          signal !== undefined && last,
+          0,
+        );
         if (flushed) written = flushed;
       });
       const reply = await Promise.race([done, ...stops]);
       if (reply.type !== FrameType.BatchDone || reply.body.ok !== true) {
         throw transferError(this.#target, "receiver did not confirm the batch");
       }
+      this.#remember(keys);
       return typeof reply.body.bytes_stored === "number" ? reply.body.bytes_stored : 0;
     } catch (error) {
-      if (error === aborted) {
+      if (aborted !== undefined && error === aborted) {
         // Our DATA (if any) is ahead of the CANCEL on the connection, so the receiver rolls back all of
         // it; the caller gets its buffers back only once the kernel has taken the bytes.
         await written;
@@ -430,7 +481,7 @@ export class TcpSenderConnection implements SenderChannel {
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener("abort", onAbort);
-      this.#waiting.delete(corr);
+      for (const id of used) this.#waiting.delete(id);
     }
   }
 
@@ -446,12 +497,27 @@ export class TcpSenderConnection implements SenderChannel {
     this.#socket.destroy();
   }
 
-  /** Writes one DATA frame; with `track`, returns a promise that settles once the kernel took it. */
-  #writeData(corr: number, slotId: number, bytes: Uint8Array, track: boolean): Promise<void> | undefined {
+  /** Remembers confirmed keys (bounded: forgetting only costs a resend of bytes the receiver drops). */
+  #remember(keys: readonly ObjectKey[]): void {
+    if (this.#stored.size + keys.length > REMEMBERED_KEYS) this.#stored.clear();
+    for (const k of keys) this.#stored.add(k.id);
+  }
+
+  /**
+   * Writes one DATA frame (slot id, or 0 and the key index for a pushed batch); with `track`, returns a
+   * promise that settles once the kernel took it.
+   */
+  #writeData(
+    corr: number,
+    slotId: number,
+    bytes: Uint8Array,
+    track: boolean,
+    index: number,
+  ): Promise<void> | undefined {
     const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES + DATA_PREFIX_BYTES);
     writeFrameHeader(header, FrameType.Data, corr, DATA_PREFIX_BYTES + bytes.byteLength);
     header.writeUInt32BE(slotId, FRAME_HEADER_BYTES);
-    header.writeUInt32BE(0, FRAME_HEADER_BYTES + 4);
+    header.writeUInt32BE(index, FRAME_HEADER_BYTES + 4);
     // Header and payload leave in one writev; the payload is the caller's buffer, not a copy.
     this.#socket.cork();
     this.#socket.write(header);

@@ -65,16 +65,19 @@ export interface AllocRequestBody {
   sizes: number[];
 }
 
+/** `push`: the DATA frames follow without waiting for a grant (slot id 0, key index in the prefix). */
 export function encodeAllocRequest(
   correlationId: number,
   reqId: string,
   keys: readonly ObjectKey[],
   sizes: readonly number[],
+  push = false,
 ): Buffer {
   return encodeControlFrame(FrameType.AllocRequest, correlationId, {
     req_id: reqId,
     keys: keys.map((k) => k.toJSON()),
     sizes,
+    ...(push ? { push: true } : {}),
   });
 }
 

@@ -8,10 +8,14 @@ const LAST_TYPE = FrameType.Challenge;
 export interface FrameSink {
   /** A control frame; `body` is only valid during the call. */
   onControl(type: FrameType, correlationId: number, body: Buffer): void;
-  /** A DATA frame starts: return the memory its payload is copied into (exactly `length` bytes). */
-  onDataStart(correlationId: number, slotId: number, length: number): Uint8Array;
-  /** Every payload byte of the slot arrived. */
-  onDataEnd(correlationId: number, slotId: number): void;
+  /**
+   * A DATA frame starts: return the memory its payload is copied into (exactly `length` bytes), or null
+   * to have the payload read and dropped. `index` is the prefix's second word (the key index in a pushed
+   * batch).
+   */
+  onDataStart(correlationId: number, slotId: number, length: number, index: number): Uint8Array | null;
+  /** Every payload byte of the frame arrived (or was dropped). */
+  onDataEnd(correlationId: number, slotId: number, index: number): void;
 }
 
 export interface FrameReaderLimits {
@@ -47,7 +51,10 @@ export class FrameReader {
   #correlationId = 0;
   #bodyLength = 0;
   #slotId = 0;
+  #index = 0;
   #target: Uint8Array | undefined;
+  /** Payload bytes of the current frame still to drop (its sink returned null). */
+  #dropping = 0;
   #failed = false;
 
   constructor(sink: FrameSink, limits: FrameReaderLimits) {
@@ -72,8 +79,8 @@ export class FrameReader {
    * or undefined when the reader expects a header or a control body (those go through `push`).
    */
   directTarget(): Uint8Array | undefined {
-    if (this.#failed || this.#state !== State.DataPayload) return undefined;
-    return this.#target!.subarray(this.#filled);
+    if (this.#failed || this.#state !== State.DataPayload || this.#target === undefined) return undefined;
+    return this.#target.subarray(this.#filled);
   }
 
   /**
@@ -90,14 +97,16 @@ export class FrameReader {
       case State.DataPrefix:
         return DATA_PREFIX_BYTES - this.#filled;
       case State.DataPayload:
-        return this.#target!.byteLength - this.#filled;
+        return this.#target ? this.#target.byteLength - this.#filled : this.#dropping;
     }
   }
 
   /** `count` bytes were read straight into the view `directTarget()` returned. */
   pushDirect(count: number): void {
-    if (this.#failed || this.#state !== State.DataPayload) throw new ProtocolError("no direct read expected");
-    const target = this.#target!;
+    const target = this.#target;
+    if (this.#failed || this.#state !== State.DataPayload || !target) {
+      throw new ProtocolError("no direct read expected");
+    }
     if (count > target.byteLength - this.#filled) throw new ProtocolError("direct read overran the slot");
     this.#filled += count;
     try {
@@ -137,7 +146,14 @@ export class FrameReader {
           break;
         }
         case State.DataPayload: {
-          const target = this.#target!;
+          const target = this.#target;
+          if (!target) {
+            const n = Math.min(this.#dropping, chunk.length - pos);
+            this.#dropping -= n;
+            pos += n;
+            if (this.#dropping === 0) this.#finishData();
+            break;
+          }
           const n = Math.min(target.byteLength - this.#filled, chunk.length - pos);
           chunk.copy(target, this.#filled, pos, pos + n);
           this.#filled += n;
@@ -189,10 +205,14 @@ export class FrameReader {
 
   #startPayload(): void {
     this.#slotId = this.#prefix.readUInt32BE(0);
+    this.#index = this.#prefix.readUInt32BE(4);
     const length = this.#bodyLength - DATA_PREFIX_BYTES;
-    const target = this.#sink.onDataStart(this.#correlationId, this.#slotId, length);
-    if (target.byteLength !== length) throw new ProtocolError("DATA length does not match the slot");
-    this.#target = target;
+    const target = this.#sink.onDataStart(this.#correlationId, this.#slotId, length, this.#index);
+    if (target !== null && target.byteLength !== length) {
+      throw new ProtocolError("DATA length does not match the slot");
+    }
+    this.#target = target ?? undefined;
+    this.#dropping = target === null ? length : 0;
     this.#filled = 0;
     this.#state = State.DataPayload;
     if (length === 0) this.#finishData();
@@ -202,6 +222,7 @@ export class FrameReader {
     this.#state = State.Header;
     this.#filled = 0;
     this.#target = undefined;
-    this.#sink.onDataEnd(this.#correlationId, this.#slotId);
+    this.#dropping = 0;
+    this.#sink.onDataEnd(this.#correlationId, this.#slotId, this.#index);
   }
 }
