@@ -85,6 +85,10 @@ export class MockMemorySenderChannel implements SenderChannel {
     return new MockMemorySenderChannel(target, endpoint.state);
   }
 
+  willPush(): boolean {
+    return false;
+  }
+
   get usable(): boolean {
     return !this.#session.closed;
   }

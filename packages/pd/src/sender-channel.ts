@@ -21,6 +21,11 @@ export interface SenderChannel {
   readonly maxChunkBytes: number;
   /** Most keys the receiver takes in one batch. */
   readonly maxKeys: number;
+  /**
+   * True when a batch of these keys would be pushed (data sent without waiting for a grant): the sender
+   * then sends a rank's keys as one batch, since there is no grant round trip to hide behind sub-batches.
+   */
+  willPush(keys: readonly ObjectKey[]): boolean;
   /** False once the link is lost or closed; the sender then opens a new one. */
   readonly usable: boolean;
   close(): void;

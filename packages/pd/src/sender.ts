@@ -18,9 +18,10 @@ import { TcpSenderConnection } from "./tcp/sender-connection.js";
 import { loadTlsMaterial, type TlsMaterial } from "./tcp/tls-material.js";
 
 /**
- * A large batch goes out as sub-batches of about this many bytes, all in flight at once on the same
- * connection: the slot request of one overlaps the data of the previous, which hides the allocation round
- * trip. The store still succeeds only when every sub-batch was confirmed, and a failure cancels them all.
+ * A batch that asks for slots goes out as sub-batches of about this many bytes, all in flight at once on
+ * the same connection: the slot request of one overlaps the data of the previous, which hides the grant
+ * round trip. A pushed batch has no grant to wait for and goes as one. The store still succeeds only
+ * when every sub-batch was confirmed, and a failure cancels them all.
  */
 export const SUB_BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -28,6 +29,7 @@ function splitIntoSubBatches(
   indices: readonly number[],
   objects: readonly Uint8Array[],
   maxKeys: number,
+  maxBytes: number,
 ): number[][] {
   const parts: number[][] = [];
   let current: number[] = [];
@@ -35,7 +37,7 @@ function splitIntoSubBatches(
   for (const i of indices) {
     current.push(i);
     bytes += objects[i]!.byteLength;
-    if (bytes >= SUB_BATCH_BYTES || current.length >= maxKeys) {
+    if (bytes >= maxBytes || current.length >= maxKeys) {
       parts.push(current);
       current = [];
       bytes = 0;
@@ -167,7 +169,9 @@ export class PdSenderAdapter extends L2AdapterBase {
       linked.flatMap((link) => {
         if (link.status === "rejected") return [Promise.reject(link.reason)];
         const { indices, channel } = link.value;
-        return splitIntoSubBatches(indices, objects, channel.maxKeys).map(async (part) => {
+        const push = channel.willPush(indices.map((i) => keys[i]!));
+        const maxBytes = push ? Number.POSITIVE_INFINITY : SUB_BATCH_BYTES;
+        return splitIntoSubBatches(indices, objects, channel.maxKeys, maxBytes).map(async (part) => {
           return channel.sendBatch(
             reqId,
             part.map((i) => keys[i]!),

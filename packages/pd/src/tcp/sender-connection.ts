@@ -350,6 +350,10 @@ export class TcpSenderConnection implements SenderChannel {
     return connection;
   }
 
+  willPush(keys: readonly ObjectKey[]): boolean {
+    return Date.now() >= this.#pushAfter && !keys.some((k) => this.#stored.has(k.id));
+  }
+
   get usable(): boolean {
     return this.#lost === undefined && !this.#socket.destroyed;
   }
@@ -403,7 +407,7 @@ export class TcpSenderConnection implements SenderChannel {
     let written: Promise<void> | undefined;
     try {
       const sizes = objects.map((o) => o.byteLength);
-      if (Date.now() >= this.#pushAfter && !keys.some((k) => this.#stored.has(k.id))) {
+      if (this.willPush(keys)) {
         // Push: the request and every key's DATA go out now; BATCH_DONE is the only answer.
         const done = this.#request(corr, encodeAllocRequest(corr, reqId, keys, sizes, true));
         objects.forEach((o, i) => {
