@@ -6,7 +6,7 @@ import { PdL2AdapterConfig } from "../src/config.js";
 import { createPdAdapter } from "../src/pd-adapter.js";
 import type { PdSenderAdapter } from "../src/sender.js";
 import { patternChunk } from "./fixtures/pattern.mjs";
-import { attach, json, T, key as wireKey } from "./fixtures/wire-client.mjs";
+import { attach, dataHeader, json, T, key as wireKey } from "./fixtures/wire-client.mjs";
 import { Child, checkChildrenCanRun, freePort, quietLogger } from "./helpers.js";
 
 const MIB = 1024 * 1024;
@@ -260,5 +260,78 @@ describe("pd receiver under attack (real processes, 127.0.0.1)", () => {
     const { results } = await other.next<{ results: { ok: boolean }[] }>();
     expect(results.every((r) => r.ok)).toBe(true);
     expect(await until(status, drained)).toMatchObject({ storedObjectCount: 10, stagingBytesUsed: 14 * MIB });
+  }, 30_000);
+
+  it("pushed batches by hand: no room means dropped and answered buffer_full; a repeated key index or a cut-off push frees everything", async () => {
+    const { ports, status, receiver } = await setup({ buffer_size: 4 * MIB });
+    const peer = async () => {
+      const link = await attach({ ...ports, token: TOKEN });
+      cleanups.push(async () => link.socket.destroy());
+      return link;
+    };
+    const push = (corr: number, names: string[], size: number) =>
+      json(T.AllocRequest, corr, {
+        req_id: `p${corr}`,
+        keys: names.map(wireKey),
+        sizes: names.map(() => size),
+        push: true,
+      });
+    const payload = Buffer.alloc(MIB, 0x5a);
+    // Fits: stored, one BATCH_DONE.
+    const a = await peer();
+    a.socket.write(
+      Buffer.concat([
+        push(1, ["p0", "p1"], MIB),
+        dataHeader(1, 0, MIB, 0),
+        payload,
+        dataHeader(1, 0, MIB, 1),
+        payload,
+      ]),
+    );
+    expect(await a.next()).toMatchObject({
+      type: T.BatchDone,
+      corr: 1,
+      body: { ok: true, bytes_stored: 2 * MIB },
+    });
+    // 3 MiB more do not fit in the 2 MiB left: every byte is read and dropped, the link stays.
+    a.socket.write(
+      Buffer.concat([
+        push(2, ["q0", "q1", "q2"], MIB),
+        ...[0, 1, 2].flatMap((i) => [dataHeader(2, 0, MIB, i), payload]),
+      ]),
+    );
+    expect(await a.next()).toMatchObject({
+      type: T.BatchDone,
+      corr: 2,
+      body: { ok: false, reason: "buffer_full" },
+    });
+    expect(await status()).toMatchObject({
+      storedObjectCount: 2,
+      stagingBytesUsed: 2 * MIB,
+      stagingBytesReserved: 0,
+      sessions: 1,
+    });
+    // A repeated key index is a protocol error: that connection closes and its reservation is freed.
+    const b = await peer();
+    b.socket.write(
+      Buffer.concat([
+        push(1, ["r0", "r1"], MIB),
+        dataHeader(1, 0, MIB, 0),
+        payload,
+        dataHeader(1, 0, MIB, 0),
+      ]),
+    );
+    expect(await b.next()).toBeNull();
+    // A push cut off mid-payload: the connection close frees it.
+    const c = await peer();
+    c.socket.write(
+      Buffer.concat([push(1, ["s0"], MIB), dataHeader(1, 0, MIB, 0), payload.subarray(0, MIB / 2)]),
+    );
+    await until(status, (s) => s.stagingBytesReserved === MIB && s.pendingBatches === 1);
+    c.socket.destroy();
+    const after = await until(status, (s) => s.sessions === 1 && drained(s));
+    expect(after).toMatchObject({ storedObjectCount: 2, stagingBytesUsed: 2 * MIB });
+    receiver.send("clear");
+    expect(await receiver.next<Status>()).toMatchObject({ stagingBytesUsed: 0 });
   }, 30_000);
 });
