@@ -46,8 +46,21 @@ const frameLike = fc.oneof(
     encodeControlFrame(FrameType.Cancel, 0, { req_id: 5 }),
     encodeControlFrame(FrameType.Cancel, 0, { req_id: "", keys: [] }),
     encodeAllocRequest(4, "", [key("b")], [10]),
+    encodeAllocRequest(5, "r", [key("c"), key("d")], [10, 10], true),
+    Buffer.concat([encodeAllocRequest(6, "r", [key("e")], [4], true), dataFrame(6, 0, 0, 4)]),
+    dataFrame(5, 0, 1, 10),
+    dataFrame(5, 0, 7, 10),
   ),
 );
+
+/** A DATA frame with `size` payload bytes: slot id, key index (pushed batches use slot 0). */
+function dataFrame(corr: number, slot: number, index: number, size: number): Buffer {
+  const frame = Buffer.alloc(24 + size, 0x33);
+  writeFrameHeader(frame, FrameType.Data, corr, 8 + size);
+  frame.writeUInt32BE(slot, 16);
+  frame.writeUInt32BE(index, 20);
+  return frame;
+}
 
 describe("FrameReader on arbitrary bytes", () => {
   it("either parses or throws ProtocolError, never anything else", () => {

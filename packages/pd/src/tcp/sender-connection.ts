@@ -27,7 +27,7 @@ const LINK_LOST = "connection to the receiver was lost";
 /** After a pushed batch found the receiver full, batches ask for slots for this long. */
 const PUSH_BACKOFF_MS = 1000;
 /** Key ids a link remembers as stored, at most. */
-const REMEMBERED_KEYS = 65_536;
+const REMEMBERED_KEYS = 16_384;
 
 /** A link lost while the handshake is still running is reported as such (and retried). */
 function duringHandshake(target: ChannelTarget, error: L2Error): L2Error {
