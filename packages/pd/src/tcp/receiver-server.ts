@@ -237,6 +237,7 @@ export class ReceiverServer {
       () => raw.destroy(),
     );
     if (!connection) return;
+    raw.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
     this.#track(raw, connection);
     this.#tlsPending.set(key, connection);
     raw.once("close", () => {
@@ -258,7 +259,6 @@ export class ReceiverServer {
       socket.destroy();
       raw();
     };
-    socket.on("error", (error) => this.#options.logger.debug("peer socket error", { error: String(error) }));
     if (kind === "init") {
       this.#serveInit(socket, connection, (reader) =>
         socket.on("data", (chunk: Buffer) => this.#feed(socket, reader, chunk)),
