@@ -106,4 +106,32 @@ describe("FrameReader limits before authentication", () => {
     reader.push(control);
     expect(reader.wanted()).toBe(300);
   });
+
+  it("drops a payload whose sink returns null, in any chunking, and goes on with the next frame", () => {
+    const seen: string[] = [];
+    const reader = new FrameReader(
+      {
+        onControl: (type, corr) => seen.push(`control ${type}/${corr}`),
+        onDataStart: (corr, slot, length, index) => {
+          seen.push(`start ${corr}/${slot}/${index}/${length}`);
+          return null;
+        },
+        onDataEnd: (corr, _slot, index) => seen.push(`end ${corr}/${index}`),
+      },
+      { maxDataPayload: 1024 },
+    );
+    const data = Buffer.alloc(24 + 1000, 7);
+    writeFrameHeader(data, FrameType.Data, 3, 8 + 1000);
+    data.writeUInt32BE(0, 16);
+    data.writeUInt32BE(2, 20);
+    const cancel = Buffer.alloc(16 + 2);
+    writeFrameHeader(cancel, FrameType.Cancel, 4, 2);
+    cancel.write("{}", 16);
+    const bytes = Buffer.concat([data, cancel]);
+    for (let i = 0; i < bytes.length; i += 97) {
+      reader.push(bytes.subarray(i, i + 97));
+      expect(reader.directTarget()).toBeUndefined();
+    }
+    expect(seen).toEqual(["start 3/0/2/1000", "end 3/2", `control ${FrameType.Cancel}/4`]);
+  });
 });
