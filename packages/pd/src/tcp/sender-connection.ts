@@ -300,15 +300,17 @@ export class TcpSenderConnection implements SenderChannel {
 
   /**
    * Handshake and attach. A connection the receiver closed before we authenticated (it reaps
-   * unauthenticated connections when flooded) is retried, twice at most; refusals are not.
+   * unauthenticated connections when flooded) is retried, up to 4 times within `connectTimeoutMs`;
+   * refusals are not.
    */
   static async open(target: ChannelTarget, logger: L2Logger): Promise<TcpSenderConnection> {
+    const deadline = Date.now() + target.connectTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await TcpSenderConnection.#openOnce(target, logger);
       } catch (error) {
         const lost = error instanceof L2Error && error.message.endsWith(LOST_DURING_HANDSHAKE);
-        if (!lost || attempt >= 3) throw error;
+        if (!lost || attempt >= 5 || Date.now() >= deadline) throw error;
         logger.debug("connection closed during the handshake; retrying", { attempt });
       }
     }
