@@ -191,7 +191,6 @@ export class ReceiverServer {
       () => socket.destroy(),
     );
     if (!connection) return;
-    const peer = { session: () => session, setSession: (s: ReceiverSession) => (session = s) };
     if (kind === "init") {
       this.#track(accepted, connection);
       this.#serveInit(accepted, connection, (reader) => {
@@ -226,7 +225,10 @@ export class ReceiverServer {
       },
     });
     this.#track(socket, connection);
-    readerRef = this.#serveAlloc(socket, connection, peer);
+    readerRef = this.#serveAlloc(socket, connection, {
+      session: () => session,
+      setSession: (s) => (session = s),
+    });
   }
 
   #onTlsConnection(raw: Socket): void {

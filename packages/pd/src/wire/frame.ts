@@ -9,8 +9,9 @@
  *   offset 12 u32  body length
  *
  * Control bodies are UTF-8 JSON objects of at most MAX_CONTROL_BODY bytes, and of at most
- * MAX_PRE_AUTH_BODY bytes before the peer has authenticated. A DATA body is
- * `u32 slot id | u32 reserved` followed by exactly the slot's bytes. All integers are big-endian.
+ * MAX_PRE_AUTH_BODY bytes before the peer has authenticated. A DATA body is `u32 slot id | u32 key
+ * index` followed by exactly the chunk's bytes: a granted slot's id and 0, or 0 and the key's index in a
+ * pushed batch. All integers are big-endian.
  */
 export const FRAME_MAGIC = 0x58504432;
 /** Wire version: the magic's last byte, and `version` in CHALLENGE / HELLO. */
@@ -35,11 +36,11 @@ export enum FrameType {
   Attach = 4,
   /** receiver -> sender: {proof}. */
   AttachOk = 5,
-  /** sender -> receiver: {req_id, keys, sizes}. */
+  /** sender -> receiver: {req_id, keys, sizes, push?}; with push, one DATA per key follows at once. */
   AllocRequest = 6,
   /** receiver -> sender: {slots, reason?}: slot id, -1 = refused (all are), -2 = key already stored. */
   AllocResponse = 7,
-  /** sender -> receiver: slot bytes. */
+  /** sender -> receiver: a chunk's bytes, for a granted slot or a key of a pushed batch. */
   Data = 8,
   /** receiver -> sender: {ok, bytes_stored, reason?} once every slot of the batch arrived and was checked. */
   BatchDone = 9,
