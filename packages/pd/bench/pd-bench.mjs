@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { median } from "@x/l2-cli/bench-kit";
 import { kvRank, ObjectKey } from "@x/l2-core";
 import { createPdAdapter, PdL2AdapterConfig } from "@x/l2-pd";
 
@@ -55,8 +56,6 @@ function freePort() {
     });
   });
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Baseline (the loopback ceiling): a baseline-receiver child connects to a listener here and reads with
