@@ -274,7 +274,7 @@ describe("x-l2 bench", () => {
     expect(run.stderr).not.toContain("[");
   });
 
-  it("--baseline runs the same bytes on the medium, interleaved, and gives the ratios (memory assumed when undeclared)", async () => {
+  it("--baseline runs the same bytes on the medium, interleaved, and gives the ratios (the mock declares the memory medium)", async () => {
     const run = await runCli([
       "bench",
       "--l2-adapter",
@@ -296,7 +296,7 @@ describe("x-l2 bench", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     const b = report.baseline!;
-    expect(b).toMatchObject({ medium: "memory", medium_declared: false, rounds: 2, file_dir: null });
+    expect(b).toMatchObject({ medium: "memory", medium_declared: true, rounds: 2, file_dir: null });
     for (const side of [b.store, b.load]) {
       expect(side.baseline).toBe("memcpy into reused buffer");
       expect(side.baseline_gb_per_s).toBeGreaterThan(0);
