@@ -87,16 +87,21 @@ try {
           if (got?.byteLength !== size) throw new Error(`${name}: GET returned ${got?.byteLength} bytes`);
         });
         if (round < 0) continue; // warm-up
-        const r = (results[`${name} ${size >> 20} MiB`] ??= { set: [], get: [] });
+        const label = `${name} ${size >> 20} MiB`;
+        results[label] ??= { set: [], get: [] };
+        const r = results[label];
         r.set.push((count * size) / setS / 1e9);
         r.get.push((count * size) / getS / 1e9);
       }
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  console.log(`rounds ${rounds}, concurrency ${concurrency}, ${BYTES_PER_ROUND >> 20} MiB per round; GB/s median (min-max)`);
+  console.log(
+    `rounds ${rounds}, concurrency ${concurrency}, ${BYTES_PER_ROUND >> 20} MiB per round; GB/s median (min-max)`,
+  );
   for (const [label, r] of Object.entries(results)) {
-    const f = (xs) => `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+    const f = (xs) =>
+      `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
     console.log(`${label.padEnd(22)} SET ${f(r.set)}  GET ${f(r.get)}`);
   }
   for (const c of Object.values(clients)) await c.close();

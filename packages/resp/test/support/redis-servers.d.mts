@@ -41,7 +41,7 @@ export interface RedisServer {
 export interface RedisCluster {
   nodes: RedisServer[];
   startupNodes: string;
-  stop(): Promise<void[]>;
+  stop(): Promise<undefined[]>;
   reshard(from: number, to: number, slots: number): Promise<void>;
 }
 
