@@ -64,8 +64,9 @@ export class RespConnection {
       this.#lastError = this.describe(error);
     });
     const typed = this.#raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-    this.commands = Object.assign(typed, {
-      multi: (routingKey: string) => (options.clusterMode ? typed.multi(routingKey) : typed.multi()),
+    const multi = typed.multi.bind(typed);
+    this.commands = Object.assign(Object.create(typed), {
+      multi: (routingKey: string) => (options.clusterMode ? multi(routingKey) : multi()),
     });
   }
 
