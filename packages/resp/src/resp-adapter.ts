@@ -166,7 +166,7 @@ export class RespL2Adapter extends L2AdapterBase {
     const value = Buffer.from(object.buffer, object.byteOffset, object.byteLength);
     const field = saltField(key.cacheSalt);
     try {
-      const replies = await this.#inFlight.run(() => {
+      const replies = await this.#command("store", () => {
         const multi = this.#conn.commands.multi(wire);
         if (this.#options.ttlSeconds > 0) multi.set(wire, value, { EX: this.#options.ttlSeconds });
         else multi.set(wire, value);
@@ -174,7 +174,7 @@ export class RespL2Adapter extends L2AdapterBase {
           keys: [meta.index, meta.usage],
           arguments: [wire, String(value.byteLength), field],
         });
-        return this.#bounded(multi.exec(), "store");
+        return multi.exec();
       });
       const before = Number((replies as unknown[])[1]);
       this.#applyDelta(key.cacheSalt, value.byteLength - Math.max(before, 0));
@@ -203,14 +203,11 @@ export class RespL2Adapter extends L2AdapterBase {
     const wire = this.wireKey(key);
     const meta = this.#layout.keysFor(wire);
     try {
-      const reply = await this.#inFlight.run(() =>
-        this.#bounded(
-          this.#conn.commands.eval(LOOKUP_SCRIPT, {
-            keys: [wire, meta.index, meta.usage],
-            arguments: [wire, saltField(key.cacheSalt)],
-          }),
-          "lookup",
-        ),
+      const reply = await this.#command("lookup", () =>
+        this.#conn.commands.eval(LOOKUP_SCRIPT, {
+          keys: [wire, meta.index, meta.usage],
+          arguments: [wire, saltField(key.cacheSalt)],
+        }),
       );
       return Number(reply);
     } catch (error) {
@@ -232,9 +229,7 @@ export class RespL2Adapter extends L2AdapterBase {
       keys.map(async (key, i) => {
         const target = targets[i]!;
         try {
-          const value = await this.#inFlight.run(() =>
-            this.#bounded(this.#conn.commands.get(this.wireKey(key)), "load"),
-          );
+          const value = await this.#command("load", () => this.#conn.commands.get(this.wireKey(key)));
           // The client hands back its own buffer; one copy into the caller's (memcpy is ~30x the wire).
           if (value !== null && value.byteLength === target.byteLength) {
             target.set(value);
@@ -265,14 +260,11 @@ export class RespL2Adapter extends L2AdapterBase {
         const meta = this.#layout.keysFor(wire);
         try {
           const size = Number(
-            await this.#inFlight.run(() =>
-              this.#bounded(
-                this.#conn.commands.eval(DELETE_SCRIPT, {
-                  keys: [wire, meta.index, meta.usage],
-                  arguments: [wire, saltField(key.cacheSalt)],
-                }),
-                "delete",
-              ),
+            await this.#command("delete", () =>
+              this.#conn.commands.eval(DELETE_SCRIPT, {
+                keys: [wire, meta.index, meta.usage],
+                arguments: [wire, saltField(key.cacheSalt)],
+              }),
             ),
           );
           if (size >= 0) {
@@ -317,9 +309,7 @@ export class RespL2Adapter extends L2AdapterBase {
     }
     const page = found.slice(0, options.pageSize);
     const lengths = await Promise.all(
-      page.map((e) =>
-        this.#inFlight.run(() => this.#bounded(this.#conn.commands.strLen(e.wire), "listKeys")),
-      ),
+      page.map((e) => this.#command("listKeys", () => this.#conn.commands.strLen(e.wire))),
     );
     const entries: KeyListEntry[] = [];
     page.forEach((e, i) => {
@@ -365,6 +355,24 @@ export class RespL2Adapter extends L2AdapterBase {
   }
 
   // ---- internals --------------------------------------------------------------------------------------
+
+  /**
+   * One data command: waits for one of num_workers slots, fails at once while disconnected (the client
+   * would otherwise hold it until its next reconnect attempt), and never takes longer than request_timeout.
+   */
+  #command<T>(what: string, issue: () => Promise<T>): Promise<T> {
+    return this.#inFlight.run(() => {
+      if (!this.#conn.ready) {
+        return Promise.reject(
+          new L2Error(
+            "IO_FAILED",
+            `${this.type} ${what}: not connected to ${this.#conn.addresses.join(",")}`,
+          ),
+        );
+      }
+      return this.#bounded(issue(), what);
+    });
+  }
 
   #bounded<T>(promise: Promise<T>, what: string): Promise<T> {
     return withTimeout(promise, this.#options.requestTimeoutMs, `${this.type} ${what}`);

@@ -2,7 +2,13 @@ import { fileURLToPath } from "node:url";
 import { describeL2AdapterConformance, describeL2AdapterPackageConformance } from "@x/l2-testkit";
 import { afterAll, beforeAll } from "vitest";
 import { createResp, createValkey, uniquePrefix } from "./support/adapters.js";
-import { type RedisCluster, type RedisServer, redisCli, startCluster, startRedis } from "./support/redis-servers.mjs";
+import {
+  type RedisCluster,
+  type RedisServer,
+  redisCli,
+  startCluster,
+  startRedis,
+} from "./support/redis-servers.mjs";
 
 // The shared suite against real servers: valkey on one server and on a 3-primary cluster (a fresh
 // key_prefix per case isolates it), resp on one server (no prefix: the database is flushed per case).

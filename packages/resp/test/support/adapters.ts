@@ -1,5 +1,10 @@
 import { type L2Adapter, type L2Logger, silentLogger } from "@x/l2-core";
-import { RespL2AdapterConfig, respAdapterType, ValkeyL2AdapterConfig, valkeyAdapterType } from "../../src/index.js";
+import {
+  RespL2AdapterConfig,
+  respAdapterType,
+  ValkeyL2AdapterConfig,
+  valkeyAdapterType,
+} from "../../src/index.js";
 import type { RespL2Adapter } from "../../src/resp-adapter.js";
 
 let counter = 0;
@@ -16,7 +21,10 @@ export async function createValkey(
   return (await valkeyAdapterType.create(config, { logger, typeName: "valkey" })) as RespL2Adapter;
 }
 
-export async function createResp(dict: Record<string, unknown>, logger: L2Logger = silentLogger): Promise<RespL2Adapter> {
+export async function createResp(
+  dict: Record<string, unknown>,
+  logger: L2Logger = silentLogger,
+): Promise<RespL2Adapter> {
   const config = RespL2AdapterConfig.fromDict({ type: "resp", ...dict });
   return (await respAdapterType.create(config, { logger, typeName: "resp" })) as RespL2Adapter;
 }
