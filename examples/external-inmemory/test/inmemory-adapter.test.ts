@@ -156,7 +156,7 @@ describe("InMemoryL2Adapter eviction (FIFO of unlocked keys)", () => {
     expect(result.bytesWritten).toBe(0);
     expect(result.error?.code).toBe("IO_FAILED");
     expect(result.error?.message).toBe(
-      `inmemory adapter: object of 4000 bytes does not fit: 8000 of 10000 bytes used and the rest is locked; key ${key(3).id} not stored`,
+      `inmemory adapter is full: capacity reached, 4000 bytes do not fit (8000/10000 bytes used or reserved); key ${key(3).id} not stored`,
     );
     expect([a.has(key(1)), a.has(key(2)), a.has(key(3))]).toEqual([true, true, false]);
     await a.close();

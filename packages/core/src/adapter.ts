@@ -58,6 +58,21 @@ export interface AdapterStatus {
 export interface AdapterCapabilities {
   /** `listKeys` returns pages instead of rejecting with NOT_SUPPORTED. */
   readonly listKeys: boolean;
+  /**
+   * `storeParts` / `loadParts` write and read the parts of an object without joining them into one buffer
+   * (files: writev / readv). Absent or false: they exist but copy.
+   */
+  readonly vectoredIo?: boolean;
+}
+
+/** Per-call options of `store`, `load` and `lookupAndLock` (a 0.2 addition; adapters may ignore it). */
+export interface OperationOptions {
+  /**
+   * Aborting asks the adapter to stop starting new I/O for this call. The call still settles normally:
+   * a store with `ok: false` (code ABORTED), a lookup or load with the bits it completed. A buffer the
+   * adapter is writing is never abandoned mid-way: the promise settles only when nothing touches it.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -92,16 +107,49 @@ export interface L2Adapter {
   readonly type: string;
   readonly capabilities: AdapterCapabilities;
   /** Stores `objects[i]` under `keys[i]`; the adapter reads the caller's buffers only until it settles. */
-  store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult>;
+  store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options?: OperationOptions,
+  ): Promise<StoreResult>;
   /** Bit i set ⇔ keys[i] is present; each hit is locked against eviction (refcounted). */
-  lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap>;
+  lookupAndLock(keys: readonly ObjectKey[], options?: OperationOptions): Promise<Bitmap>;
   /** Drops one lock per key. Never throws; unknown or unlocked keys are ignored. */
   unlock(keys: readonly ObjectKey[]): void;
   /**
    * Fills `targets[i]` with the bytes of keys[i]. Bit i is set only when the target was filled completely
    * with exactly the stored object (a size mismatch is a miss). Misses never reject.
    */
-  load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap>;
+  load(
+    keys: readonly ObjectKey[],
+    targets: readonly Uint8Array[],
+    options?: OperationOptions,
+  ): Promise<Bitmap>;
+  /**
+   * Like `store`, where object i is the concatenation of `parts[i]` (for example a frame header and the
+   * payload). Optional; `L2AdapterBase` provides it for every adapter.
+   */
+  storeParts?(
+    keys: readonly ObjectKey[],
+    parts: readonly (readonly Uint8Array[])[],
+    options?: OperationOptions,
+  ): Promise<StoreResult>;
+  /**
+   * Like `load`, filling `parts[i]` in order; bit i is set only when the stored object's size is the sum
+   * of the parts' sizes and every part was filled. Optional; `L2AdapterBase` provides it.
+   */
+  loadParts?(
+    keys: readonly ObjectKey[],
+    parts: readonly (readonly Uint8Array[])[],
+    options?: OperationOptions,
+  ): Promise<Bitmap>;
+  /**
+   * The keys the adapter knows, oldest first: those found at start-up (recovered from disk, say), then
+   * those stored since. The eviction controller seeds its LRU order from it. Optional.
+   */
+  recoveredEntries?(): readonly KeyListEntry[];
+  /** Settles when start-up (directories, connections, recovery) finished; rejects with its error. Optional. */
+  whenReady?(): Promise<void>;
   /** Removes unlocked keys; locked and missing keys are skipped. Idempotent. */
   delete(keys: readonly ObjectKey[]): Promise<void>;
   /** Stable cursor pages over the stored keys; rejects with NOT_SUPPORTED unless `capabilities.listKeys`. */

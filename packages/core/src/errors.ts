@@ -23,7 +23,8 @@ export type L2ErrorCode =
   | "PLUGIN_PARAMS_INVALID"
   | "IO_FAILED"
   | "TRANSFER_FAILED"
-  | "TIMEOUT";
+  | "TIMEOUT"
+  | "ABORTED";
 
 export interface L2ErrorOptions {
   /** The adapter type the error concerns, when there is one. */

@@ -9,9 +9,11 @@ export type {
   L2AdapterContext,
   L2AdapterListener,
   ListKeysOptions,
+  OperationOptions,
   StoreResult,
 } from "./adapter.js";
-export { L2AdapterBase, type L2AdapterBaseOptions, MAX_LIST_PAGE_SIZE } from "./adapter-base.js";
+export { joinParts, L2AdapterBase, type L2AdapterBaseOptions, MAX_LIST_PAGE_SIZE } from "./adapter-base.js";
+export type { LoadOutcome, LookupResult, StoreOutcome } from "./adapter-hooks.js";
 export {
   defineL2AdapterType,
   isL2AdapterTypeDefinition,
@@ -41,6 +43,9 @@ export {
   SHARED_CONFIG_KEYS,
 } from "./config/eviction.js";
 export { z } from "./config/zod.js";
+export type { L2Connector, L2ConnectorContext, L2ConnectorSpec } from "./connector/connector.js";
+export { L2ConnectorAdapter } from "./connector/connector-adapter.js";
+export { defineL2Connector, type L2ConnectorTypeSpec } from "./connector/define-connector.js";
 export { isL2Error, L2Error, type L2ErrorCode, type L2ErrorOptions } from "./errors.js";
 export {
   type EvictionRoundResult,
@@ -56,6 +61,8 @@ export {
   FS_MODEL_SEPARATOR,
   isLegacyFsKeyName,
 } from "./fs-key-codec.js";
+export { KeyIndex } from "./key-index.js";
+/** @deprecated 0.1: `L2AdapterBase` now keeps the locks; kept for adapters written against 0.1. */
 export { KeyLockTable } from "./key-locks.js";
 export { type KvRankParts, kvRank, parseKvRank } from "./kv-rank.js";
 export { decodeListCursor, encodeListCursor, pageKeyEntries } from "./list-keys.js";
@@ -92,4 +99,8 @@ export {
   type L2AdapterRegistryOptions,
   type L2AdapterTypeInfo,
 } from "./registry/registry.js";
+/** `UsageCounter` is deprecated (0.1): the base's key index counts usage. */
 export { type AdapterUsage, UsageCounter } from "./usage.js";
+export { attachSharedKeys } from "./wrappers/attach-shared-keys.js";
+export { DelegatingL2Adapter, unwrapL2Adapter } from "./wrappers/delegating-adapter.js";
+export { ManagedL2Adapter } from "./wrappers/managed-adapter.js";

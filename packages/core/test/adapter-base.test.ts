@@ -326,13 +326,20 @@ describe("L2AdapterBase accounting and listeners", () => {
     expect(adapter.usage().bytesByCacheSalt).toEqual({ "": 10 });
   });
 
-  it("accounting never goes negative: an underflow is clamped and logged", async () => {
-    const logger = recordingLogger();
-    const adapter = new MapAdapter(logger);
-    await adapter.store([key(1)], [bytes(10)]);
+  it("accounting never goes negative: a delete removes the size the index recorded, not the size reported", async () => {
+    const adapter = new MapAdapter(recordingLogger());
+    await adapter.store([key(1), key(2)], [bytes(10), bytes(5)]);
     adapter.forgetBytes([key(1)], [25]);
-    expect(adapter.usage()).toMatchObject({ totalBytesUsed: 0, bytesByCacheSalt: {}, usageFraction: 0 });
-    expect(logger.warnings.join()).toMatch(/underflow/);
+    expect(adapter.usage()).toMatchObject({ totalBytesUsed: 5, usageFraction: 0.005 });
+    adapter.forgetBytes([key(1)], [25]); // a second report of the same delete changes nothing
+    expect(adapter.usage().totalBytesUsed).toBe(5);
+  });
+
+  it("a key reported stored twice is counted once", async () => {
+    const adapter = new MapAdapter(recordingLogger());
+    await adapter.store([key(1)], [bytes(10)]);
+    await adapter.store([key(1)], [bytes(10)]);
+    expect(adapter.usage().totalBytesUsed).toBe(10);
   });
 
   it("listeners are called after the fact with keys and sizes, and can be removed", async () => {
@@ -397,6 +404,8 @@ describe("L2AdapterBase status", () => {
       type: "map",
       closed: false,
       objectCount: 1,
+      indexedKeyCount: 1,
+      lockedKeyCount: 0,
       totalBytesUsed: 8,
       totalCapacityBytes: 1000,
     });

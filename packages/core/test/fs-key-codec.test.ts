@@ -142,5 +142,5 @@ describe("codec properties", () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000); // 2000 runs: seconds on a loaded 2-core machine
 });

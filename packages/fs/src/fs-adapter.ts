@@ -131,7 +131,7 @@ export class FsL2Adapter extends L2AdapterBase {
    * Key files found at start that are still present, oldest first: the eviction controller seeds its LRU
    * order from them (LMCache replays recovered keys to eviction listeners only).
    */
-  recoveredEntries(): KeyListEntry[] {
+  override recoveredEntries(): KeyListEntry[] {
     const out: KeyListEntry[] = [];
     for (const entry of this.#recovery?.entries ?? []) {
       const known = this.#index.get(entry.key.id);

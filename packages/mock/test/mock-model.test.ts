@@ -70,7 +70,7 @@ describe("mock adapter against a model (property)", () => {
             if (expected) expect(target).toEqual(expected);
           }
           expect(adapter.debugHasKey(key)).toBe(stored.has(step.key));
-          expect(adapter.debugLockCount(key)).toBe(locks.get(step.key) ?? 0);
+          expect(adapter.status().lockedKeyCount).toBe(locks.size);
         }
         expect(adapter.status()).toMatchObject({
           storedObjectCount: stored.size,

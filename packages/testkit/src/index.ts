@@ -11,6 +11,7 @@ export {
   conformanceCases,
   runConformanceCases,
 } from "./conformance-cases.js";
+export { type ConfigEvictionOptions, describeConfigStringEviction } from "./describe-config-eviction.js";
 export { describeL2AdapterConformance } from "./describe-conformance.js";
 export { describeL2AdapterPackageConformance } from "./describe-package-conformance.js";
 export {

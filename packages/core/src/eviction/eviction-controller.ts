@@ -1,4 +1,4 @@
-import type { KeyListEntry, L2Adapter, L2AdapterListener } from "../adapter.js";
+import type { L2Adapter, L2AdapterListener } from "../adapter.js";
 import type { EvictionConfig, EvictionPolicyName } from "../config/eviction.js";
 import { L2Error } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
@@ -25,11 +25,6 @@ export interface EvictionRoundResult {
   readonly evictedBytes: number;
   /** Candidates the adapter did not delete (locked, or failed): retried in a later round. */
   readonly skippedKeys: number;
-}
-
-/** Optional adapter hook: key files that existed before it started, oldest first (see @x/l2-fs). */
-interface RecoveredEntriesSource {
-  recoveredEntries(): readonly KeyListEntry[];
 }
 
 const IDLE: EvictionRoundResult = Object.freeze({
@@ -139,6 +134,35 @@ export class L2EvictionController {
     return next;
   }
 
+  /**
+   * Admission: before a store of `incomingBytes` new bytes, deletes the oldest unlocked keys until they fit
+   * in the capacity (at least; the periodic rounds keep usage under the watermark). Resolves with what it
+   * removed; resolves at once when the capacity is unknown, the policy is noop, or the bytes already fit.
+   * Concurrent calls are serialized with the rounds.
+   */
+  makeRoom(incomingBytes: number): Promise<EvictionRoundResult> {
+    const next = this.#round.then(
+      () => this.#makeRoomNow(incomingBytes),
+      () => this.#makeRoomNow(incomingBytes),
+    );
+    this.#round = next.catch(() => IDLE);
+    return next;
+  }
+
+  async #makeRoomNow(incomingBytes: number): Promise<EvictionRoundResult> {
+    if (this.#closed || !this.#active || this.adapter.closed) return IDLE;
+    const usage = this.adapter.usage();
+    const capacity = usage.totalCapacityBytes;
+    const need = usage.totalBytesUsed + incomingBytes - capacity;
+    if (!(capacity > 0) || need <= 0) return IDLE;
+    if (!this.#seeded) await this.#seedFromListing().catch(() => {});
+    const result = await this.#evictOldest([...this.#tracker.oldest()], need);
+    this.#evictedKeys += result.evictedKeys;
+    this.#evictedBytes += result.evictedBytes;
+    if (result.evictedKeys > 0) this.#logger.debug("evicted L2 keys to admit a store", { ...result });
+    return { mode: "global", ...result };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -193,11 +217,11 @@ export class L2EvictionController {
     };
   }
 
+  /** The contract's `recoveredEntries()` (every key the adapter knows, oldest first), when it has one. */
   #seedFromRecovered(): void {
-    const source = this.adapter as unknown as Partial<RecoveredEntriesSource>;
-    if (typeof source.recoveredEntries !== "function") return;
+    if (typeof this.adapter.recoveredEntries !== "function") return;
     try {
-      this.#tracker.seedOldest(source.recoveredEntries.call(this.adapter));
+      this.#tracker.seedOldest(this.adapter.recoveredEntries());
       this.#seeded = true;
     } catch (error) {
       this.#logger.warn("could not seed LRU order from recovered keys", { error: String(error) });

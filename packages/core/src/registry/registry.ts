@@ -12,6 +12,7 @@ import type { L2AdapterConfigBase } from "../config/config-base.js";
 import { isL2Error, L2Error, type L2ErrorCode } from "../errors.js";
 import { createConsoleLogger, type L2Logger } from "../logger.js";
 import { createPluginAdapterType } from "../plugin/plugin-type.js";
+import { attachSharedKeys } from "../wrappers/attach-shared-keys.js";
 import { classifyImportError } from "./load-error.js";
 import {
   checkManifest,
@@ -258,7 +259,7 @@ export class L2AdapterRegistry {
         },
       );
     }
-    return adapter;
+    return attachSharedKeys(adapter, parsed, context.logger);
   }
 
   // ---- discovery -----------------------------------------------------------------------------------
