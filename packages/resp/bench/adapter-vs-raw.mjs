@@ -31,9 +31,11 @@ async function pooled(count, fn) {
   );
 }
 
-function openAdapter(dict) {
+async function openAdapter(dict) {
   const config = ValkeyL2AdapterConfig.fromDict({ type: "valkey", num_workers: concurrency, ...dict });
-  return valkeyAdapterType.create(config, { logger: silentLogger, typeName: "valkey" });
+  const adapter = await valkeyAdapterType.create(config, { logger: silentLogger, typeName: "valkey" });
+  await adapter.whenReady();
+  return adapter;
 }
 
 function keysFor(label, size, count) {
@@ -93,7 +95,11 @@ try {
   await raw.connect();
   const typedRaw = raw.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   const single = await openAdapter({ host: standalone.host, port: standalone.port, key_prefix: "bench" });
-  const clustered = await openAdapter({ startup_nodes: cluster.startupNodes, cluster_mode: true, key_prefix: "bench" });
+  const clustered = await openAdapter({
+    startup_nodes: cluster.startupNodes,
+    cluster_mode: true,
+    key_prefix: "bench",
+  });
 
   const vsRaw = [];
   const vsNode = [];
@@ -137,7 +143,9 @@ try {
       `${ratio(r.three, r.one, "load").toFixed(2)}x`,
     ]);
   }
-  console.log(`rounds ${rounds} (+1 warm-up), concurrency ${concurrency}, ${BYTES_PER_ROUND >> 20} MiB per round, GB/s medians`);
+  console.log(
+    `rounds ${rounds} (+1 warm-up), concurrency ${concurrency}, ${BYTES_PER_ROUND >> 20} MiB per round, GB/s medians`,
+  );
   table(
     "adapter vs raw node-redis SET/GET, one server",
     ["raw SET", "adapter store", "store ratio", "raw GET", "adapter load", "load ratio"],

@@ -10,7 +10,7 @@ const RESP_CONNECTION_TIMEOUT_MS = 10_000;
 export default defineL2AdapterType({
   configClass: RespL2AdapterConfig,
   create: (config, context) =>
-    RespL2Adapter.open(
+    new RespL2Adapter(
       {
         type: "resp",
         nodes: [{ host: config.host, port: config.port }],

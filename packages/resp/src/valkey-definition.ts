@@ -27,5 +27,5 @@ export function valkeyConnectionOptions(config: ValkeyL2AdapterConfig): RespConn
 /** The `valkey` type; package.json `x-l2.adapters.valkey` points here. */
 export default defineL2AdapterType({
   configClass: ValkeyL2AdapterConfig,
-  create: (config, context) => RespL2Adapter.open(valkeyConnectionOptions(config), context),
+  create: (config, context) => new RespL2Adapter(valkeyConnectionOptions(config), context),
 });

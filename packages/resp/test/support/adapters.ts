@@ -18,7 +18,7 @@ export async function createValkey(
   logger: L2Logger = silentLogger,
 ): Promise<RespL2Adapter> {
   const config = ValkeyL2AdapterConfig.fromDict({ type: "valkey", ...dict });
-  return (await valkeyAdapterType.create(config, { logger, typeName: "valkey" })) as RespL2Adapter;
+  return ready((await valkeyAdapterType.create(config, { logger, typeName: "valkey" })) as RespL2Adapter);
 }
 
 export async function createResp(
@@ -26,7 +26,18 @@ export async function createResp(
   logger: L2Logger = silentLogger,
 ): Promise<RespL2Adapter> {
   const config = RespL2AdapterConfig.fromDict({ type: "resp", ...dict });
-  return (await respAdapterType.create(config, { logger, typeName: "resp" })) as RespL2Adapter;
+  return ready((await respAdapterType.create(config, { logger, typeName: "resp" })) as RespL2Adapter);
+}
+
+/** As createL2Adapter does: creation errors surface at creation, and a failed adapter is closed. */
+async function ready(adapter: RespL2Adapter): Promise<RespL2Adapter> {
+  try {
+    await adapter.whenReady();
+    return adapter;
+  } catch (error) {
+    await adapter.close().catch(() => {});
+    throw error;
+  }
 }
 
 export type { L2Adapter };

@@ -13,6 +13,7 @@ const config = ValkeyL2AdapterConfig.fromDict({
   key_prefix: keyPrefix,
 });
 const adapter = await valkeyAdapterType.create(config, { logger: silentLogger, typeName: "valkey" });
+await adapter.whenReady();
 
 // Same derivation as test/support/keys.ts, so both processes name the same chunks.
 const key = (seed) =>
