@@ -210,4 +210,42 @@ describe("loads", () => {
       await adapter.close();
     }
   });
+
+  it("a chunk the server dropped behind the index (maxmemory, TTL) is a miss, and leaves the shared usage", async () => {
+    const adapter = await createValkey({ host: server.host, port: server.port, key_prefix: uniquePrefix() });
+    try {
+      const key = testKey(9);
+      await adapter.store([key], [testBytes(9, 5000)]);
+      const { redisCli } = await import("./support/redis-servers.mjs");
+      await redisCli(server, ["del", adapter.wireKey(key)]); // what the server's own eviction does
+      expect((await adapter.load([key], [new Uint8Array(5000)])).test(0)).toBe(false);
+      expect((await adapter.lookupAndLock([key])).test(0)).toBe(false);
+      expect((await adapter.refreshUsage()).totalBytesUsed).toBe(0);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("a chunk an LMCache process wrote (no index entry) is found, loaded and counted", async () => {
+    const prefix = uniquePrefix();
+    const adapter = await createValkey({ host: server.host, port: server.port, key_prefix: prefix });
+    try {
+      const key = testKey(10, { salt: "tenant" });
+      const wire = adapter.wireKey(key);
+      expect(wire.startsWith(`${prefix}@org/model@01000100@0@`)).toBe(true);
+      const { redisCli } = await import("./support/redis-servers.mjs");
+      await redisCli(server, ["set", wire, "x".repeat(321)]);
+      const found = await adapter.lookupAndLock([key]);
+      adapter.unlock([key]);
+      expect(found.test(0)).toBe(true);
+      const target = new Uint8Array(321);
+      expect((await adapter.load([key], [target])).test(0)).toBe(true);
+      expect(Buffer.from(target).toString()).toBe("x".repeat(321));
+      const usage = await adapter.refreshUsage();
+      expect(usage.totalBytesUsed).toBe(321);
+      expect(usage.bytesByCacheSalt).toEqual({ tenant: 321 });
+    } finally {
+      await adapter.close();
+    }
+  });
 });
