@@ -1,6 +1,7 @@
 import {
   type AdapterUsage,
   Bitmap,
+  isL2Error,
   type KeyListPage,
   L2AdapterBase,
   type L2AdapterContext,
@@ -148,7 +149,28 @@ export class RespL2Adapter extends L2AdapterBase {
     } catch (error) {
       const text = this.#describe(error);
       this.logger.warn(`${this.type}: SET failed`, { error: text });
+      if (isL2Error(error, "TIMEOUT")) this.trackWork(this.#deleteBehind(key));
       return text;
+    }
+  }
+
+  /**
+   * After a store timed out the server may still be about to run it, with bytes the caller has since
+   * reused. A DEL sent now on the same connection runs after that SET, so such a value never stays.
+   */
+  async #deleteBehind(key: ObjectKey): Promise<void> {
+    const wire = this.wireKey(key);
+    const meta = this.#layout.keysFor(wire);
+    try {
+      await this.#bounded(
+        this.#connection.commands.eval(DELETE_SCRIPT, {
+          keys: [wire, meta.index, meta.usage],
+          arguments: [wire, saltField(key.cacheSalt)],
+        }),
+        "delete after a timed-out store",
+      );
+    } catch (error) {
+      this.logger.warn(`${this.type}: could not remove a timed-out store`, { error: this.#describe(error) });
     }
   }
 

@@ -248,4 +248,36 @@ describe("loads", () => {
       await adapter.close();
     }
   });
+
+  it("a hung server: calls settle within request_timeout, and a timed-out store never leaves reused bytes", async () => {
+    const hung = await startRedis();
+    const adapter = await createValkey({
+      host: hung.host,
+      port: hung.port,
+      key_prefix: uniquePrefix("hung"),
+      request_timeout: 1,
+    });
+    try {
+      const key = testKey(11);
+      const value = testBytes(11, 2 * MIB);
+      process.kill(hung.pid, "SIGSTOP");
+      const stored = await adapter.store([key], [value]);
+      expect(stored.ok, "a store the server never answered").toBe(false);
+      value.fill(0xee); // the caller reuses its buffer after the store settled
+      expect((await adapter.load([key], [new Uint8Array(2 * MIB)])).test(0), "load while hung").toBe(false);
+      process.kill(hung.pid, "SIGCONT");
+      await until(
+        "the server answers again",
+        async () => (await adapter.lookupAndLock([testKey(12)])) !== undefined,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const target = new Uint8Array(2 * MIB);
+      // The SET may have reached the server with the reused bytes; the DEL sent behind it removed it.
+      expect((await adapter.load([key], [target])).test(0), "the timed-out store left nothing").toBe(false);
+    } finally {
+      process.kill(hung.pid, "SIGCONT");
+      await adapter.close();
+      await hung.stop();
+    }
+  }, 30_000);
 });
