@@ -251,7 +251,10 @@ assert.equal(expected.get("valkey"), "@x/l2-resp", "@x/l2-resp must declare type
   const { spawn } = await import("node:child_process");
   const { createServer } = await import("node:net");
   const port = await new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => s.close(() => resolve(s.address().port)));
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = s.address();
+      s.close(() => resolve(free));
+    });
   });
   const server = spawn(
     "redis-server",

@@ -2,7 +2,7 @@ export type { RespConnectionOptions } from "./connection-options.js";
 export { keySlot } from "./hash-slot.js";
 export { RespL2Adapter, USAGE_REFRESH_MS } from "./resp-adapter.js";
 export { RespL2AdapterConfig } from "./resp-config.js";
-export { default as respAdapterType } from "./resp-definition.js";
+export { default as respAdapterType, respConnectionOptions } from "./resp-definition.js";
 export { REDACTED } from "./secrets.js";
 export type { NodeMemory } from "./shared-usage.js";
 export { parseStartupNodes, ValkeyL2AdapterConfig } from "./valkey-config.js";

@@ -8,6 +8,7 @@ import {
   encodeWireKey,
   keySlot,
   RespL2AdapterConfig,
+  respConnectionOptions,
   ValkeyL2AdapterConfig,
   valkeyConnectionOptions,
 } from "../src/index.js";
@@ -46,6 +47,35 @@ describe("resp config: LMCache's keys and defaults", () => {
       configError(() => RespL2AdapterConfig.fromDict({ type: "resp", host: "h", port: 1, key_prefix: "x" }))
         .field,
     ).toBe("key_prefix");
+  });
+});
+
+describe("resp: LMCache's environment overrides", () => {
+  it("LMCACHE_RESP_HOST / _PORT / _USERNAME / _PASSWORD override the config at creation", () => {
+    const c = RespL2AdapterConfig.fromDict({
+      type: "resp",
+      host: "h",
+      port: 1,
+      username: "u",
+      password: "p",
+    });
+    expect(respConnectionOptions(c, {})).toMatchObject({
+      nodes: [{ host: "h", port: 1 }],
+      username: "u",
+      password: "p",
+    });
+    const env = {
+      LMCACHE_RESP_HOST: "e",
+      LMCACHE_RESP_PORT: "2",
+      LMCACHE_RESP_USERNAME: "eu",
+      LMCACHE_RESP_PASSWORD: "ep",
+    };
+    expect(respConnectionOptions(c, env)).toMatchObject({
+      nodes: [{ host: "e", port: 2 }],
+      username: "eu",
+      password: "ep",
+    });
+    expect(configError(() => respConnectionOptions(c, { LMCACHE_RESP_PORT: "x" })).field).toBe("port");
   });
 });
 
