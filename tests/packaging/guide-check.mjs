@@ -71,17 +71,17 @@ assert.deepEqual(
   rows.filter((r) => r.type === "memo").map((r) => [r.package, r.problem]),
   [["my-l2-adapter", null]],
 );
-assert.match(x2("describe", "memo"), /max_objects \(integer, optional, default 1000\)/);
-x2("check", "--l2-adapter", '{"type":"memo","max_objects":10}');
+assert.match(x2("describe", "memo"), /max_size_mb \(number, optional, default 64\)/);
+x2("check", "--l2-adapter", '{"type":"memo","max_size_mb":16}');
 x2(
   "check",
   "--l2-adapter",
-  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_objects":10}}',
+  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_size_mb":16}}',
 );
 x2(
   "bench",
   "--l2-adapter",
-  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_objects":100}}',
+  '{"type":"plugin","module_path":"my-l2-adapter","class_name":"MemoL2Adapter","adapter_params":{"max_size_mb":16}}',
   "--num-keys",
   "16",
   "--chunk-size",

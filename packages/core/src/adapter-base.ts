@@ -3,6 +3,7 @@ import type {
   AdapterStatus,
   KeyListEntry,
   KeyListPage,
+  KeysStoredInfo,
   L2Adapter,
   L2AdapterListener,
   ListKeysOptions,
@@ -45,6 +46,8 @@ interface LegacyHooks {
 }
 
 const NO_OPTIONS: OperationOptions = Object.freeze({});
+const STORED: KeysStoredInfo = Object.freeze({ origin: "stored" });
+const FOUND: KeysStoredInfo = Object.freeze({ origin: "found" });
 
 /**
  * Template for adapters (abstract-level style). The public methods do the policy and the bookkeeping:
@@ -183,7 +186,7 @@ export abstract class L2AdapterBase implements L2Adapter {
           if (entry) gone.push(entry);
         }
       });
-      this.#emitStored(adopted[0], adopted[1]);
+      this.#emitStored(adopted[0], adopted[1], "found");
       this.#emitDeleted(gone);
       return found;
     });
@@ -467,7 +470,7 @@ export abstract class L2AdapterBase implements L2Adapter {
   protected notifyStored(keys: readonly ObjectKey[], sizes: readonly number[]): void {
     if (keys.length === 0) return;
     for (const [i, key] of keys.entries()) this.#index.set(key, sizes[i] ?? 0);
-    this.#emitStored(keys, sizes);
+    this.#emitStored(keys, sizes, "stored");
   }
 
   /** 0.1: report loaded keys (0.2 adapters: the base does it from the load bitmap). */
@@ -599,22 +602,24 @@ export abstract class L2AdapterBase implements L2Adapter {
       error = checked.error;
       if (!checked.ok && !error) error = new L2Error("IO_FAILED", `${this.type} store failed`);
     }
-    const newKeys: ObjectKey[] = [];
-    const newSizes: number[] = [];
+    const wroteKeys: [ObjectKey[], number[]] = [[], []];
+    const foundKeys: [ObjectKey[], number[]] = [[], []];
     let bytesWritten = 0;
+    const seen = new Set<string>();
     keys.forEach((key, i) => {
-      if (!stored.test(i)) return;
+      if (!stored.test(i) || seen.has(key.id)) return;
+      seen.add(key.id);
       const known = this.#index.has(key);
       const wrote = written ? written.test(i) : !known;
       // A key that was already there keeps its recorded size: nothing was overwritten.
       if (wrote || !known) this.#index.set(key, sizes[i]!);
       if (wrote) bytesWritten += sizes[i]!;
-      if (wrote || !known) {
-        newKeys.push(key);
-        newSizes.push(sizes[i]!);
-      }
+      const into = wrote ? wroteKeys : known ? undefined : foundKeys;
+      into?.[0].push(key);
+      into?.[1].push(sizes[i]!);
     });
-    this.#emitStored(newKeys, newSizes);
+    this.#emitStored(wroteKeys[0], wroteKeys[1], "stored");
+    this.#emitStored(foundKeys[0], foundKeys[1], "found");
     const allStored = stored.popcount() === keys.length;
     const failure = allStored ? undefined : (error ?? new L2Error("IO_FAILED", `${this.type} store failed`));
     return { ok: failure === undefined, bytesWritten, error: failure };
@@ -647,15 +652,16 @@ export abstract class L2AdapterBase implements L2Adapter {
         goneKeys.push(key);
       }
     });
-    this.#emitStored(adopted[0], adopted[1]);
+    this.#emitStored(adopted[0], adopted[1], "found");
     this.recordGoneKeys(goneKeys);
     this.notifyAccessed(accessed);
     return loaded;
   }
 
-  #emitStored(keys: readonly ObjectKey[], sizes: readonly number[]): void {
+  #emitStored(keys: readonly ObjectKey[], sizes: readonly number[], origin: "stored" | "found"): void {
     if (keys.length === 0) return;
-    this.#emit("onKeysStored", (l) => l.onKeysStored?.(keys, sizes));
+    const info = origin === "stored" ? STORED : FOUND;
+    this.#emit("onKeysStored", (l) => l.onKeysStored?.(keys, sizes, info));
   }
 
   #emitDeleted(entries: readonly KeyListEntry[]): void {

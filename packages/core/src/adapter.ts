@@ -15,9 +15,17 @@ export interface StoreResult {
   readonly error?: L2Error | undefined;
 }
 
+/**
+ * How keys came to be known: `stored` by this adapter, or `found` present (written by another process,
+ * or by an earlier run) by a lookup or load.
+ */
+export interface KeysStoredInfo {
+  readonly origin: "stored" | "found";
+}
+
 /** Called after the fact; a listener that throws is logged and cannot stop the operation. */
 export interface L2AdapterListener {
-  onKeysStored?(keys: readonly ObjectKey[], sizes: readonly number[]): void;
+  onKeysStored?(keys: readonly ObjectKey[], sizes: readonly number[], info?: KeysStoredInfo): void;
   onKeysAccessed?(keys: readonly ObjectKey[]): void;
   onKeysDeleted?(keys: readonly ObjectKey[], sizes: readonly number[]): void;
 }

@@ -79,3 +79,20 @@ export class Semaphore {
     }
   }
 }
+
+/**
+ * Resolves after `ms` milliseconds, or at once when `signal` aborts (never rejects): for simulated
+ * transfer times and back-off waits that `close()` must cut short.
+ */
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(ms >= 1) || signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

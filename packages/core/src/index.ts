@@ -4,6 +4,7 @@ export type {
   EncodedKeyListEntry,
   KeyListEntry,
   KeyListPage,
+  KeysStoredInfo,
   L1MemoryDesc,
   L2Adapter,
   L2AdapterContext,
@@ -25,7 +26,7 @@ export {
   SUPPORTED_CONTRACTS,
 } from "./adapter-type.js";
 export { Bitmap, isBitmap } from "./bitmap.js";
-export { mapWithConcurrency, Semaphore } from "./concurrency.js";
+export { abortableDelay, mapWithConcurrency, Semaphore } from "./concurrency.js";
 export type { CamelCase, CamelCased } from "./config/case.js";
 export {
   configError,

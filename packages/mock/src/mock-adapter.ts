@@ -1,13 +1,16 @@
-import { Bitmap, L2AdapterBase, type L2AdapterContext, type ObjectKey, type StoreOutcome } from "@x/l2-core";
+import {
+  abortableDelay,
+  Bitmap,
+  L2AdapterBase,
+  type L2AdapterContext,
+  type ObjectKey,
+  type StoreOutcome,
+} from "@x/l2-core";
 import type { MockL2AdapterConfig } from "./config.js";
 
 const GIB = 2 ** 30;
 
-/**
- * LMCache's reference adapter: copies of chunks in a Map, completion delayed by bytes / bandwidth, no
- * overwrite of existing keys. Locks, capacity (a key that does not fit fails its task), usage and
- * listeners are the base's.
- */
+/** LMCache's reference adapter: copies in a Map, bandwidth simulated; locks, usage, capacity are the base's. */
 export class MockL2Adapter extends L2AdapterBase {
   readonly capacityBytes: number;
   readonly bandwidthBytesPerSecond: number;
@@ -26,37 +29,26 @@ export class MockL2Adapter extends L2AdapterBase {
   }
 
   protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreOutcome> {
-    const started = performance.now();
-    const written = new Bitmap(keys.length);
-    let bytes = 0;
-    keys.forEach((key, i) => {
-      if (this.#objects.has(key.id)) return;
-      // A copy: the caller may reuse its buffer as soon as the store settles.
-      this.#objects.set(key.id, new Uint8Array(objects[i]!));
-      bytes += objects[i]!.byteLength;
-      written.set(i);
+    const written = keys.map((key, i) => {
+      if (this.#objects.has(key.id)) return false;
+      this.#objects.set(key.id, objects[i]!.slice()); // a copy: the caller reuses its buffer
+      return true;
     });
-    await this.#transfer(bytes, started);
-    return { stored: new Bitmap(keys.length, keys.length), written };
+    await this.#transfer(objects.reduce((n, o, i) => (written[i] ? n + o.byteLength : n), 0));
+    return { stored: new Bitmap(keys.length, keys.length), written: Bitmap.fromBooleans(written) };
   }
 
-  /** Returns a Bitmap, as in 0.1, so subclasses that post-process `super._load` keep working. */
+  /** A Bitmap, as in 0.1: subclasses that post-process `super._load` keep working. */
   protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
-    const started = performance.now();
     const loaded = new Bitmap(keys.length);
-    const gone: ObjectKey[] = [];
-    let bytes = 0;
-    keys.forEach((key, i) => {
+    for (const [i, key] of keys.entries()) {
       const stored = this.#objects.get(key.id);
-      if (!stored) gone.push(key);
-      else if (stored.byteLength === targets[i]!.byteLength) {
-        targets[i]!.set(stored);
-        bytes += stored.byteLength;
-        loaded.set(i);
-      }
-    });
-    this.recordGoneKeys(gone);
-    await this.#transfer(bytes, started);
+      if (stored?.byteLength !== targets[i]!.byteLength) continue; // missing or another size: a miss
+      targets[i]!.set(stored);
+      loaded.set(i);
+    }
+    this.recordGoneKeys(keys.filter((key) => !this.#objects.has(key.id)));
+    await this.#transfer(loaded.indices().reduce((n, i) => n + targets[i]!.byteLength, 0));
     return loaded;
   }
 
@@ -69,11 +61,8 @@ export class MockL2Adapter extends L2AdapterBase {
   }
 
   protected override _status(): Record<string, unknown> {
-    return {
-      storedObjectCount: this.#objects.size,
-      currentSizeBytes: this.usage().totalBytesUsed,
-      maxCapacityBytes: this.capacityBytes,
-    };
+    const currentSizeBytes = this.usage().totalBytesUsed;
+    return { storedObjectCount: this.#objects.size, currentSizeBytes, maxCapacityBytes: this.capacityBytes };
   }
 
   /** For tests: whether `key` is stored. */
@@ -81,18 +70,8 @@ export class MockL2Adapter extends L2AdapterBase {
     return this.#objects.has(key.id);
   }
 
-  /** Waits until `bytes` would have crossed the simulated link; close() cuts the wait short. */
-  #transfer(bytes: number, startedMs: number): Promise<void> {
-    const remainingMs = (bytes / this.bandwidthBytesPerSecond) * 1000 - (performance.now() - startedMs);
-    if (remainingMs < 1 || this.closeSignal.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.closeSignal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, remainingMs);
-      this.closeSignal.addEventListener("abort", done, { once: true });
-    });
+  /** Completes after bytes / bandwidth; close() cuts the wait short. */
+  #transfer(bytes: number): Promise<void> {
+    return abortableDelay((bytes / this.bandwidthBytesPerSecond) * 1000, this.closeSignal);
   }
 }

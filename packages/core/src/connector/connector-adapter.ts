@@ -14,15 +14,17 @@ export class L2ConnectorAdapter<C extends L2AdapterConfigBase = L2AdapterConfigB
   readonly #context: L2AdapterContext;
   #connector: L2Connector | undefined;
 
-  constructor(config: C, context: L2AdapterContext, spec: L2ConnectorSpec<C>) {
+  /** `context` defaults: the config's type name, a console logger. */
+  constructor(config: C, context: Partial<L2AdapterContext>, spec: L2ConnectorSpec<C>) {
+    const typeName = context.typeName ?? config.type;
     super({
-      type: context.typeName,
+      type: typeName,
       logger: context.logger,
       capacityBytes: spec.capacityBytes ? spec.capacityBytes(config) : 0,
     });
     this.config = config;
     this.#spec = spec;
-    this.#context = context;
+    this.#context = { ...context, typeName, logger: this.logger };
   }
 
   /** The backend, once start-up finished. */
@@ -128,6 +130,14 @@ export class L2ConnectorAdapter<C extends L2AdapterConfigBase = L2AdapterConfigB
     return result
       ? Bitmap.fromBooleans(keys.map((_, i) => result[i] === true))
       : new Bitmap(keys.length, keys.length);
+  }
+
+  protected override async _makeRoom(bytesNeeded: number): Promise<void> {
+    const connector = this.#connector;
+    if (!connector?.evict) return;
+    const candidates = this.recoveredEntries().filter((entry) => !this.isKeyLocked(entry.key));
+    const victims = connector.evict(bytesNeeded, candidates);
+    if (victims.length > 0) await this.delete(victims);
   }
 
   protected override _listKeys(options: ListKeysOptions): Promise<KeyListPage> {

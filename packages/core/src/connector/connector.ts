@@ -45,6 +45,12 @@ export interface L2Connector {
   ): Promise<readonly boolean[] | undefined | void>;
   /** Removes the keys (never locked ones). Return per key whether it was removed, or nothing. */
   delete(keys: readonly ObjectKey[]): Promise<readonly boolean[] | undefined | void>;
+  /**
+   * Optional own eviction: when a store does not fit in the capacity, pick keys to delete from
+   * `candidates` (the unlocked keys, oldest first) to free `bytesNeeded`. Return none to refuse the store
+   * instead. An `eviction` block in the config (x-l2's controller) acts before this.
+   */
+  evict?(bytesNeeded: number, candidates: readonly KeyListEntry[]): readonly ObjectKey[];
   /** Optional own listing (a database, a server); without it the bridge pages over its index. */
   list?(options: ListKeysOptions): Promise<KeyListPage>;
   /** Optional: data left by an earlier run, oldest first, counted in usage() from the start. */

@@ -37,7 +37,9 @@ export class ManagedL2Adapter extends DelegatingL2Adapter {
     }
     if (!this.persistEnabled) {
       this.#removeListener = inner.addListener({
-        onKeysStored: (keys) => {
+        // Only what this adapter wrote: keys found present were written by someone else.
+        onKeysStored: (keys, _sizes, info) => {
+          if (info?.origin === "found") return;
           for (const key of keys) this.#storedKeys.set(key.id, key);
         },
         onKeysDeleted: (keys) => {
