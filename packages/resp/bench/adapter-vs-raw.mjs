@@ -66,18 +66,20 @@ async function adapterRound(adapter, label, size, values, targets) {
   return { store: gbps(bytes, store), load: gbps(bytes, load) };
 }
 
-async function rawRound(client, label, size, values) {
+/** Raw SET, raw GET, and raw GET plus the copy into the caller's target that a load must deliver. */
+async function rawRound(client, label, size, values, targets) {
   const keys = values.map((_, i) => `raw-${label}-${size}-${i}`);
   const store = await seconds(() => pooled(keys.length, (i) => client.set(keys[i], values[i])));
-  const load = await seconds(() =>
-    pooled(keys.length, async (i) => {
-      const v = await client.get(keys[i]);
-      if (v?.byteLength !== size) throw new Error("raw GET returned the wrong size");
-    }),
-  );
+  const get = async (i) => {
+    const v = await client.get(keys[i]);
+    if (v?.byteLength !== size) throw new Error("raw GET returned the wrong size");
+    return v;
+  };
+  const load = await seconds(() => pooled(keys.length, get));
+  const loadCopy = await seconds(() => pooled(keys.length, async (i) => targets[i].set(await get(i))));
   await client.del(keys);
   const bytes = size * values.length;
-  return { store: gbps(bytes, store), load: gbps(bytes, load) };
+  return { store: gbps(bytes, store), load: gbps(bytes, load), loadCopy: gbps(bytes, loadCopy) };
 }
 
 function table(title, columns, rows) {
@@ -111,12 +113,16 @@ try {
     const r = { raw: [], adapter: [], one: [], three: [] };
     // Each round is A B B A (raw, adapter, adapter, raw), so drift of the shared machine within a round
     // cancels; the round's figure is the mean of its two runs of each side.
-    const mean = (x, y) => ({ store: (x.store + y.store) / 2, load: (x.load + y.load) / 2 });
+    const mean = (x, y) => ({
+      store: (x.store + y.store) / 2,
+      load: (x.load + y.load) / 2,
+      loadCopy: ((x.loadCopy ?? 0) + (y.loadCopy ?? 0)) / 2,
+    });
     for (let round = -1; round < rounds; round++) {
-      const a1 = await rawRound(typedRaw, "r", size, values);
+      const a1 = await rawRound(typedRaw, "r", size, values, targets);
       const b1 = await adapterRound(single, "a", size, values, targets);
       const b2 = await adapterRound(single, "a", size, values, targets);
-      const a2 = await rawRound(typedRaw, "r", size, values);
+      const a2 = await rawRound(typedRaw, "r", size, values, targets);
       const c1 = await adapterRound(single, "one", size, values, targets);
       const d1 = await adapterRound(clustered, "three", size, values, targets);
       const d2 = await adapterRound(clustered, "three", size, values, targets);
@@ -138,6 +144,8 @@ try {
       m(r.raw, "load").toFixed(2),
       m(r.adapter, "load").toFixed(2),
       `${ratio(r.adapter, r.raw, "load").toFixed(2)}x`,
+      m(r.raw, "loadCopy").toFixed(2),
+      `${median(r.adapter.map((x, i) => x.load / r.raw[i].loadCopy)).toFixed(2)}x`,
     ]);
     vsNode.push([
       mib,
@@ -154,7 +162,16 @@ try {
   );
   table(
     "adapter vs raw node-redis SET/GET, one server",
-    ["raw SET", "adapter store", "store ratio", "raw GET", "adapter load", "load ratio"],
+    [
+      "raw SET",
+      "adapter store",
+      "store ratio",
+      "raw GET",
+      "adapter load",
+      "load ratio",
+      "raw GET + copy",
+      "load ratio vs GET + copy",
+    ],
     vsRaw,
   );
   table(
