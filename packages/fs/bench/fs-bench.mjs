@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { median, parseSize, runPool } from "@x/l2-cli/bench-kit";
 import { ObjectKey, silentLogger } from "@x/l2-core";
 import cacache from "cacache";
 import { FsL2Adapter, FsL2AdapterConfig } from "../dist/index.js";
@@ -24,9 +25,9 @@ const arg = (name, fallback) => {
 };
 const quick = args.includes("--quick");
 const RUNS = Number(arg("runs", quick ? "1" : "5"));
-const parseSize = (s) =>
-  Number.parseInt(s, 10) * (s.endsWith("m") ? 1024 * 1024 : s.endsWith("k") ? 1024 : 1);
-const SIZES = arg("sizes", "64k,1m,4m,16m").split(",").map(parseSize);
+const SIZES = arg("sizes", "64k,1m,4m,16m")
+  .split(",")
+  .map((s) => parseSize(s, "--sizes"));
 const CONCURRENCY = [1, 4];
 const MIB = 1024 * 1024;
 /** Bytes per timed run: enough files to average out, small enough to keep the whole bench a few minutes. */
@@ -45,13 +46,8 @@ const key = (n) => {
   return new ObjectKey({ chunkHash: hash, modelName: "bench/model", kvRank: 0 });
 };
 
-async function pool(count, concurrency, fn) {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
+// The repository's shared bench helpers (@x/l2-cli/bench-kit): the same median, pool and sizes as x-l2 bench.
+const pool = runPool;
 
 /** Flushes dirty pages (untimed) so one write phase does not pay for the previous one's writeback. */
 const flush = () => spawnSync("sync");
@@ -62,11 +58,6 @@ async function timed(bytes, fn) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   return bytes / s / 1e9;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const SEGMENTS = 4;
 /** Runs a(from, to) and b(from, to) over [0, n) in alternating segments; returns [GB/s of a, GB/s of b]. */

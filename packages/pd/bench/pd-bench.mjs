@@ -7,6 +7,7 @@ import { connect, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { median } from "@x/l2-cli/bench-kit";
 import { kvRank, ObjectKey } from "@x/l2-core";
 import { createPdAdapter, PdL2AdapterConfig } from "@x/l2-pd";
 
@@ -44,8 +45,6 @@ function freePort() {
     });
   });
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Raw baseline: one connection to a raw-server child; `once()` moves perRun bytes. */
 async function rawSetup(size, batch, chunks) {

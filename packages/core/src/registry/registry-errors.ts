@@ -1,5 +1,6 @@
 import { sep } from "node:path";
-import { L2Error } from "../errors.js";
+import { SUPPORTED_CONTRACTS } from "../adapter-type.js";
+import { isL2Error, L2Error } from "../errors.js";
 
 const MISSING = /Cannot find (?:package|module) '([^']+)'/;
 
@@ -52,5 +53,67 @@ export function classifyImportError(
     "ADAPTER_LOAD_FAILED",
     `adapter type "${type}": loading ${packageName} failed: ${error instanceof Error ? error.message : String(error)}`,
     { adapterType: type, cause: error },
+  );
+}
+
+export function incompatibleContract(type: string, contract: unknown, where: string): L2Error {
+  return new L2Error(
+    "ADAPTER_INCOMPATIBLE",
+    `adapter type "${type}": ${where} implements adapter contract ${JSON.stringify(contract)}, this @x/l2-core supports ${SUPPORTED_CONTRACTS.join(", ")}`,
+    { adapterType: type, hint: "install versions of the adapter and @x/l2-core that share a contract" },
+  );
+}
+
+/** A type no discovery root declares; `provider` is an installed package that declares it, if any. */
+export function unknownTypeError(
+  type: string,
+  root: string,
+  known: readonly string[],
+  provider: string | undefined,
+): L2Error {
+  if (provider) {
+    return new L2Error(
+      "ADAPTER_NOT_INSTALLED",
+      `adapter type "${type}" is provided by ${provider}, which is installed but not a dependency of ${root}; run: npm install ${provider}`,
+      { adapterType: type, hint: `npm install ${provider}` },
+    );
+  }
+  return new L2Error(
+    "ADAPTER_UNKNOWN",
+    `unknown adapter type "${type}"; known types: ${known.length ? known.join(", ") : "(none)"}`,
+    {
+      adapterType: type,
+      hint: "install the package that provides it and add it to your package.json dependencies",
+    },
+  );
+}
+
+/** An error of parsing one config, prefixed with where it was (`--l2-adapter #2 (fs)`). */
+export function parseErrorAt(
+  error: unknown,
+  where: string,
+  type: string,
+  position?: number,
+  help?: string,
+): L2Error {
+  if (isL2Error(error)) {
+    return new L2Error(error.code, `${where}: ${error.message}`, {
+      adapterType: error.adapterType ?? type,
+      field: error.field,
+      position,
+      hint: error.hint,
+      help: error.help ?? help,
+      cause: error,
+    });
+  }
+  return new L2Error(
+    "CONFIG_INVALID",
+    `${where}: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      adapterType: type,
+      position,
+      help,
+      cause: error,
+    },
   );
 }
