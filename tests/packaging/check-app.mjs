@@ -245,5 +245,41 @@ console.log("module path loads when allowed");
 assert.ok(existsSync(join(modules, "@x", "l2-core", "dist", "index.js")));
 assert.ok(pluginAdapter instanceof L2AdapterBase, "same installed core: one copy in this app");
 
+// @x/l2-resp declares two types from one package, and valkey round-trips through a real redis-server.
+assert.equal(expected.get("resp"), "@x/l2-resp", "@x/l2-resp must declare type resp");
+assert.equal(expected.get("valkey"), "@x/l2-resp", "@x/l2-resp must declare type valkey");
+{
+  const { spawn } = await import("node:child_process");
+  const { createServer } = await import("node:net");
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = s.address();
+      s.close(() => resolve(free));
+    });
+  });
+  const server = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  await new Promise((resolve, reject) => {
+    let log = "";
+    server.once("error", reject);
+    server.stdout.on("data", (c) => {
+      log += c;
+      if (log.includes("Ready to accept connections")) resolve();
+    });
+  });
+  try {
+    await roundTrip("valkey", { type: "valkey", host: "127.0.0.1", port, key_prefix: "pack" });
+    await roundTrip("resp", { type: "resp", host: "127.0.0.1", port });
+  } finally {
+    server.kill("SIGTERM");
+  }
+  console.log("resp and valkey round trips passed");
+}
+
 rmSync(fsBase, { recursive: true, force: true });
 console.log("check-app passed");
