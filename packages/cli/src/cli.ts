@@ -1,14 +1,18 @@
 import { createRequire } from "node:module";
+import { L2Error } from "@x/l2-core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_BENCH_OPTIONS } from "./bench/bench-options.js";
 import { DEFAULT_FS_CONFIG, DEFAULT_MOCK_CONFIG } from "./bench/default-adapter.js";
 import { formatSize, parseSize } from "./bench/size.js";
+import { CLASSIC_ONLY_FLAGS, DEFAULT_TIERED_OPTIONS, TIERED_ONLY_FLAGS } from "./bench/tiered-options.js";
 import { createCliRegistry } from "./cli-registry.js";
 import { benchCommand } from "./commands/bench.js";
+import { benchTieredCommand } from "./commands/bench-tiered.js";
 import { checkCommand } from "./commands/check.js";
 import { describeCommand } from "./commands/describe.js";
 import { typesCommand } from "./commands/types.js";
 import { EXIT_OK, EXIT_USAGE } from "./exit-codes.js";
+import { formatError } from "./format-error.js";
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
 
@@ -30,12 +34,14 @@ function fraction(value: string): number {
   return n;
 }
 
-function size(value: string): number {
-  try {
-    return parseSize(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+function size(field: string) {
+  return (value: string): number => {
+    try {
+      return parseSize(value, field);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -43,6 +49,15 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 interface GlobalOptions {
   root?: string;
   allowModulePaths?: boolean;
+}
+
+type BenchFlags = Parameters<typeof benchCommand>[1] &
+  Omit<Parameters<typeof benchTieredCommand>[1], "chunkSize"> & { tiered: boolean };
+
+/** The first flag given on the command line that the chosen bench mode does not use. */
+function misplacedFlag(command: Command, tiered: boolean): string | undefined {
+  const foreign: Record<string, string> = tiered ? CLASSIC_ONLY_FLAGS : TIERED_ONLY_FLAGS;
+  return Object.entries(foreign).find(([key]) => command.getOptionValueSource(key) === "cli")?.[1];
 }
 
 /** Builds the `x-l2` program; each action stores its exit status in `status.code`. */
@@ -98,11 +113,17 @@ function buildProgram(status: { code: number }): Command {
     });
 
   const d = DEFAULT_BENCH_OPTIONS;
+  const t = DEFAULT_TIERED_OPTIONS;
   program
     .command("bench")
-    .description("store / lookup / load / delete rounds against one adapter, verifying every loaded byte")
+    .description(
+      "store / lookup / load / delete rounds against one adapter, verifying every loaded byte; with --tiered, a prefix-sharing request workload through L1 and the L2 adapters",
+    )
     .addOption(
-      new Option("--l2-adapter <json>", "adapter config as JSON")
+      new Option(
+        "--l2-adapter <json>",
+        "adapter config as JSON (with --tiered: repeat for several, in priority order)",
+      )
         .argParser(collect)
         .default([], "embedded default"),
     )
@@ -110,11 +131,28 @@ function buildProgram(status: { code: number }): Command {
       "after",
       `\nWithout --l2-adapter: ${JSON.stringify(DEFAULT_FS_CONFIG)} when the fs adapter is installed, else ${JSON.stringify(DEFAULT_MOCK_CONFIG)}.`,
     )
+    .option(
+      "--tiered",
+      "run requests over shared prefixes through a StorageManager (L1 + L2): hit rates, prefetch latency, bytes moved",
+      false,
+    )
+    .addOption(
+      new Option("--l1-size <size>", "with --tiered: L1 (memory) capacity")
+        .argParser(size("--l1-size"))
+        .default(t.l1Size, formatSize(t.l1Size)),
+    )
+    .option("--requests <n>", "with --tiered: requests to run", integer(1, "--requests"), t.requests)
+    .option("--store-policy <policy>", "with --tiered: default | skip_l1 | striped | tiered", t.storePolicy)
+    .option(
+      "--prefetch-timeout-ms <n>",
+      "with --tiered: prefetch load deadline (default: none)",
+      integer(1, "--prefetch-timeout-ms"),
+    )
     .option("--num-keys <n>", "chunks stored per round", integer(1, "--num-keys"), d.numKeys)
     .addOption(
       new Option("--chunk-size <size>", "bytes per chunk: 65536, 64KiB, 1MiB, 4MiB ...")
-        .argParser(size)
-        .default(d.chunkSize, formatSize(d.chunkSize)),
+        .argParser(size("--chunk-size"))
+        .default(d.chunkSize, `${formatSize(d.chunkSize)}; ${formatSize(t.chunkSize)} with --tiered`),
     )
     .option("--batch <n>", "keys per adapter call", integer(1, "--batch"), d.batch)
     .option("--in-flight <n>", "adapter calls pending at once", integer(1, "--in-flight"), d.inFlight)
@@ -132,8 +170,37 @@ function buildProgram(status: { code: number }): Command {
       "also run the same work on the adapter's medium without an adapter (memcpy, files or loopback TCP), interleaved with its rounds, and print ratios",
       false,
     )
-    .action(async (options: Parameters<typeof benchCommand>[1], command: Command) => {
-      status.code = await benchCommand(registryFor(command), options);
+    .action(async (options: BenchFlags, command: Command) => {
+      const misplaced = misplacedFlag(command, options.tiered);
+      if (misplaced) {
+        process.stderr.write(
+          formatError(
+            new L2Error(
+              "ARGUMENT_INVALID",
+              options.tiered
+                ? `${misplaced} does not apply to bench --tiered; drop it (see x-l2 bench --help)`
+                : `${misplaced} applies only to bench --tiered; add --tiered or drop it`,
+              { field: misplaced },
+            ),
+          ),
+        );
+        status.code = EXIT_USAGE;
+        return;
+      }
+      if (!options.tiered) {
+        status.code = await benchCommand(registryFor(command), options);
+        return;
+      }
+      const chunkGiven = command.getOptionValueSource("chunkSize") === "cli";
+      status.code = await benchTieredCommand(registryFor(command), {
+        l2Adapter: options.l2Adapter,
+        json: options.json,
+        l1Size: options.l1Size,
+        chunkSize: chunkGiven ? options.chunkSize : t.chunkSize,
+        requests: options.requests,
+        storePolicy: options.storePolicy,
+        prefetchTimeoutMs: options.prefetchTimeoutMs,
+      });
     });
 
   return program;

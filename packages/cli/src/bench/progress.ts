@@ -29,3 +29,33 @@ export function createProgressHooks(enabled: boolean): { hooks: AdapterBenchHook
     },
   };
 }
+
+/** The same bar for `bench --tiered`, counting finished requests; no-op unless stderr is a terminal. */
+export function createRequestProgress(enabled: boolean): {
+  onProgress: ((done: number, total: number) => void) | undefined;
+  stop(): void;
+} {
+  if (!enabled || !process.stderr.isTTY) return { onProgress: undefined, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: "bench --tiered [{bar}] {percentage}% | {value}/{total} requests",
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress(done, total) {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

@@ -1,7 +1,6 @@
 import {
   type AdapterMedium,
   createConsoleLogger,
-  isL2Error,
   type L2Adapter,
   type L2AdapterRegistry,
   L2Error,
@@ -14,6 +13,7 @@ import {
   startMediumBaseline,
 } from "../bench/baseline.js";
 import { type BenchOptions, MAX_BENCH_MEMORY_BYTES } from "../bench/bench-options.js";
+import { isConfigurationError } from "../bench/configuration-error.js";
 import { type ChosenConfig, chooseDefaultConfig } from "../bench/default-adapter.js";
 import { createProgressHooks } from "../bench/progress.js";
 import { type BenchReport, formatBenchReport, optionsJson } from "../bench/report.js";
@@ -26,20 +26,6 @@ export interface BenchCommandOptions extends BenchOptions {
   l2Adapter: string[];
   json: boolean;
   baseline: boolean;
-}
-
-/**
- * A creation failure caused by what the user asked for (a plugin module not allowed, missing or not an
- * adapter; params rejected; a package not installed) rather than by the run: exit 2, like a parse error.
- */
-function isConfigurationError(error: unknown): boolean {
-  const code: string = isL2Error(error) ? error.code : "";
-  return (
-    code.startsWith("PLUGIN_") ||
-    code === "CONFIG_INVALID" ||
-    code === "ARGUMENT_INVALID" ||
-    (code.startsWith("ADAPTER_") && code !== "ADAPTER_CLOSED")
-  );
 }
 
 async function chooseConfig(registry: L2AdapterRegistry, adapters: readonly string[]): Promise<ChosenConfig> {
