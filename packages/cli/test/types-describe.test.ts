@@ -28,7 +28,14 @@ describe("x-l2 types", () => {
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as Row[];
     const byType = new Map(rows.map((row) => [row.type, row]));
-    expect([...byType.keys()].sort()).toEqual(["corrupt", "future", "mock", "pathmock", "plugin"]);
+    expect([...byType.keys()].sort()).toEqual([
+      "corrupt",
+      "fault_inject",
+      "future",
+      "mock",
+      "pathmock",
+      "plugin",
+    ]);
     expect(byType.get("corrupt")).toMatchObject({
       source: "package",
       package: "corrupt-adapter",
@@ -58,13 +65,18 @@ describe("x-l2 types", () => {
     expect(run.stdout).toMatch(/^pathmock\s+path-adapter\s+1\.0\.0\s+file\s+package\.json/m);
   });
 
-  it("an application without adapters still gets the mock, discovered from the CLI's own package", async () => {
+  it("an application without adapters still gets the mock (and fault_inject), discovered from the CLI's own packages", async () => {
     const run = await runCli(["types", "--json"], { cwd: bare.dir });
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as Row[];
-    expect(rows.map((row) => row.type)).toEqual(["mock", "plugin"]);
-    expect(rows[0]).toMatchObject({ source: "package", package: "@x/l2-mock", note: "bundled with x-l2" });
-    expect(rows[1]).toMatchObject({ source: "code", package: "@x/l2-core", note: "built into @x/l2-core" });
+    expect(rows.map((row) => row.type)).toEqual(["fault_inject", "mock", "plugin"]);
+    expect(rows[0]).toMatchObject({
+      source: "package",
+      package: "@x/l2-storage",
+      note: "bundled with x-l2",
+    });
+    expect(rows[1]).toMatchObject({ source: "package", package: "@x/l2-mock", note: "bundled with x-l2" });
+    expect(rows[2]).toMatchObject({ source: "code", package: "@x/l2-core", note: "built into @x/l2-core" });
   });
 
   it("the application's own mock wins over the CLI's", async () => {
@@ -126,7 +138,7 @@ describe("x-l2 describe", () => {
     const run = await runCli(["describe", "fs", "--root", bare.dir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^error \[ADAPTER_UNKNOWN\]: unknown adapter type "fs"; known types: mock, plugin/,
+      /^error \[ADAPTER_UNKNOWN\]: unknown adapter type "fs"; known types: fault_inject, mock, plugin/,
     );
   });
 
