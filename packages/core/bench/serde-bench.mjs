@@ -4,7 +4,7 @@
 // 1. xxh3_64 candidates against memcpy of the same buffer (GB/s). Candidates other than the chosen
 //    xxhash-addon are measured when installed (devDependencies of @x/l2-core), else listed as skipped.
 // 2. fs store and load (one key per call, files under --dir, default the OS temp dir): plain vs checksum vs
-//    aesgcm, interleaved call by call in rotating order; the ratio is taken per round, then the median.
+//    aesgcm, interleaved call by call in every order in turn; the ratio is taken per round, then the median.
 // 3. aesgcm frame encode / decode against node:crypto AES-128-GCM over the same bytes (the machine's speed).
 import { spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from "node:crypto";
