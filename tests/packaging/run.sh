@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packaging proof, run explicitly (CI: bash tests/packaging/run.sh). Packs every workspace package with
-# pnpm (workspace: ranges become real ones), installs @x/l2-core, @x/l2-cli, @x/l2-fs, @x/l2-mock, the
+# pnpm (workspace: ranges become real ones), installs @x/l2-core, @x/l2-cli, @x/l2-fs, @x/l2-mock, @x/l2-resp,
+# @x/l2-storage, the
 # third-party example and the failure fixtures from tarballs with npm into a fresh application outside
 # the workspace, then checks there: the listed types, a round trip through each type, every failure's
 # exact code and message, the CLI, and that a project bundling core with esbuild gets no warning.
@@ -38,16 +39,20 @@ JSON
 # Fixtures only exercise the loader; --legacy-peer-deps keeps npm from resolving their core peer again.
 npm install --no-audit --no-fund --loglevel=error \
   "$(tarball x-l2-core)" "$(tarball x-l2-mock)" "$(tarball x-l2-fs)" "$(tarball x-l2-cli)" \
-  "$(tarball kvstash-l2-inmemory)"
+  "$(tarball x-l2-storage)" \
+  "$(tarball kvstash-l2-inmemory)" "$(tarball x-l2-resp)"
 npm install --no-audit --no-fund --loglevel=error --legacy-peer-deps "$work"/fixtures/*.tgz
 cp "$here/fixtures/local/local-adapter.js" "$here/check-app.mjs" "$here/check-cli.mjs" "$here/bundle-check.mjs" \
-  "$here/bundle-entry.mjs" .
+  "$here/bundle-entry.mjs" "$here/check-storage.mjs" .
 
 step "types, round trips and failures (node script)"
 node check-app.mjs
 
 step "CLI"
 node check-cli.mjs
+
+step "storage manager (node script)"
+node check-storage.mjs
 
 step "bundling core with esbuild"
 esbuild_dir="$(cd "$repo" && node -e '

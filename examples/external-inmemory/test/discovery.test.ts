@@ -26,14 +26,17 @@ async function roundTrip(dict: Record<string, unknown>) {
 describe("kvstash-l2-inmemory as an installed package", () => {
   it("is discovered from package.json as its own type", async () => {
     const types = await registry.list();
-    expect(types).toContainEqual({
-      type: "inmemory",
-      source: "package",
-      packageName: "kvstash-l2-inmemory",
-      version: "0.1.0",
-      entry: "./adapter",
-      error: undefined,
-    });
+    expect(types).toContainEqual(
+      expect.objectContaining({
+        type: "inmemory",
+        source: "package",
+        packageName: "kvstash-l2-inmemory",
+        version: "0.1.0",
+        entry: "./adapter",
+        error: undefined,
+        medium: "memory",
+      }),
+    );
     expect(await registry.describe("inmemory")).toContain("max_size_gb");
   });
 

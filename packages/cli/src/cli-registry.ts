@@ -1,54 +1,26 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createConsoleLogger, L2AdapterRegistry, type L2AdapterTypeInfo } from "@x/l2-core";
-import { mockAdapterType } from "@x/l2-mock";
 
-const require = createRequire(import.meta.url);
-
-export interface CliRegistry {
-  readonly registry: L2AdapterRegistry;
-  /** Where a type the CLI registered itself comes from (for `x-l2 types`). */
-  readonly bundled: ReadonlyMap<string, { packageName: string; version: string; note: string }>;
-}
-
-function packageVersion(name: string): string {
-  try {
-    return String((require(`${name}/package.json`) as { version?: unknown }).version ?? "?");
-  } catch {
-    return "?";
-  }
-}
+/** The CLI's own package directory (dist/..): its dependencies are the adapters x-l2 ships with. */
+const CLI_PACKAGE_DIR = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * The registry the CLI works with: rooted at `root` (the application whose package.json lists its
- * adapters), plus the mock type from the CLI's own dependency when the application does not provide
- * one, so `x-l2 bench` always has an adapter that needs nothing installed.
+ * adapters), then the CLI's own package, so the mock it depends on is found by the same discovery when
+ * the application provides none.
  */
-export async function createCliRegistry(
+export function createCliRegistry(
   root: string = process.cwd(),
   options: { allowModulePaths?: boolean } = {},
-): Promise<CliRegistry> {
-  const registry = new L2AdapterRegistry({
+): L2AdapterRegistry {
+  return new L2AdapterRegistry({
     root: resolve(root),
+    discoveryRoots: [CLI_PACKAGE_DIR],
     allowModulePaths: options.allowModulePaths ?? false,
     logger: createConsoleLogger("registry"),
   });
-  const bundled = new Map<string, { packageName: string; version: string; note: string }>();
-  bundled.set("plugin", {
-    packageName: "@x/l2-core",
-    version: packageVersion("@x/l2-core"),
-    note: "built into @x/l2-core",
-  });
-  const names = await registry.listTypeNames();
-  if (!names.includes(mockAdapterType.type)) {
-    registry.register(mockAdapterType);
-    bundled.set(mockAdapterType.type, {
-      packageName: "@x/l2-mock",
-      version: packageVersion("@x/l2-mock"),
-      note: "bundled with x-l2",
-    });
-  }
-  return { registry, bundled };
 }
 
 /** One row of `x-l2 types`, JSON-friendly. */
@@ -58,21 +30,31 @@ export interface TypeRow {
   package: string | null;
   version: string | null;
   entry: string | null;
+  medium: string | null;
   note: string | null;
   problem: { code: string; message: string } | null;
 }
 
-export async function listTypeRows(cli: CliRegistry): Promise<TypeRow[]> {
-  const infos = await cli.registry.list();
+function coreVersion(): string | null {
+  try {
+    return String(createRequire(import.meta.url)("@x/l2-core/package.json").version);
+  } catch {
+    return null;
+  }
+}
+
+export async function listTypeRows(registry: L2AdapterRegistry): Promise<TypeRow[]> {
+  const infos = await registry.list();
   return infos.map((info) => {
-    const bundled = info.source === "code" ? cli.bundled.get(info.type) : undefined;
+    const bundled = info.discoveryRoot !== undefined;
     return {
       type: info.type,
       source: info.source,
-      package: info.packageName ?? bundled?.packageName ?? null,
-      version: info.version ?? bundled?.version ?? null,
+      package: info.packageName ?? (info.builtIn ? "@x/l2-core" : null),
+      version: info.version ?? (info.builtIn ? coreVersion() : null),
       entry: info.entry ?? null,
-      note: bundled?.note ?? null,
+      medium: info.medium ?? null,
+      note: info.builtIn ? "built into @x/l2-core" : bundled ? "bundled with x-l2" : null,
       problem: info.error ? { code: info.error.code, message: info.error.message } : null,
     };
   });

@@ -46,7 +46,7 @@ interface GlobalOptions {
 }
 
 /** Builds the `x-l2` program; each action stores its exit status in `status.code`. */
-export function buildProgram(status: { code: number }): Command {
+function buildProgram(status: { code: number }): Command {
   const program = new Command("x-l2")
     .description("List, describe, check and benchmark x-l2 L2 storage adapters")
     .version(version)
@@ -69,7 +69,7 @@ export function buildProgram(status: { code: number }): Command {
     .description("adapter types this application can use, with package, version and any known problem")
     .option("--json", "machine-readable output", false)
     .action(async (options: { json: boolean }, command: Command) => {
-      status.code = await typesCommand(await registryFor(command), options);
+      status.code = await typesCommand(registryFor(command), options);
     });
 
   program
@@ -78,20 +78,23 @@ export function buildProgram(status: { code: number }): Command {
     .argument("<type>", "adapter type, e.g. mock, fs")
     .option("--json-schema", "print the config's JSON Schema instead", false)
     .action(async (type: string, options: { jsonSchema: boolean }, command: Command) => {
-      status.code = await describeCommand(await registryFor(command), type, options);
+      status.code = await describeCommand(registryFor(command), type, options);
     });
 
   program
     .command("check")
-    .description("parse --l2-adapter options exactly as a server would and print the normalized configs")
+    .description(
+      "parse --l2-adapter options as a server would, import each type's package (a plugin's module and export) and print the normalized configs",
+    )
     .option(
       "--l2-adapter <json>",
       "adapter config as JSON; repeat for several (order is priority)",
       collect,
       [],
     )
-    .action(async (options: { l2Adapter: string[] }, command: Command) => {
-      status.code = await checkCommand(await registryFor(command), options.l2Adapter);
+    .option("--create", "also create each adapter, print its status() and close it", false)
+    .action(async (options: { l2Adapter: string[]; create: boolean }, command: Command) => {
+      status.code = await checkCommand(registryFor(command), options.l2Adapter, { create: options.create });
     });
 
   const d = DEFAULT_BENCH_OPTIONS;
@@ -124,9 +127,13 @@ export function buildProgram(status: { code: number }): Command {
     .option("--rounds <n>", "rounds (each stores fresh keys)", integer(1, "--rounds"), d.rounds)
     .option("--no-verify", "skip checking every loaded byte")
     .option("--json", "machine-readable report on stdout", false)
-    .option("--baseline", "also measure memcpy, file and loopback TCP baselines and print ratios", false)
+    .option(
+      "--baseline",
+      "also run the same work on the adapter's medium without an adapter (memcpy, files or loopback TCP), interleaved with its rounds, and print ratios",
+      false,
+    )
     .action(async (options: Parameters<typeof benchCommand>[1], command: Command) => {
-      status.code = await benchCommand(await registryFor(command), options);
+      status.code = await benchCommand(registryFor(command), options);
     });
 
   return program;

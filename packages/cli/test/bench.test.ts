@@ -52,19 +52,23 @@ interface Report {
     ok: boolean;
   };
   baseline: null | {
-    memcpy_gb_per_s: number;
-    file_write_rename_gb_per_s: number;
-    file_read_gb_per_s: number;
-    tcp_put_gb_per_s: number;
-    tcp_get_gb_per_s: number;
-    file_dir: string;
-    ratios: {
-      kind: string;
-      store: { baseline: string; baseline_gb_per_s: number; ratio: number };
-      load: { baseline: string; baseline_gb_per_s: number; ratio: number };
-    };
+    medium: string;
+    medium_declared: boolean;
+    rounds: number;
+    flushed_before_writes: boolean;
+    file_dir: string | null;
+    store: Comparison;
+    load: Comparison;
   };
   ok: boolean;
+}
+
+interface Comparison {
+  baseline: string;
+  baseline_gb_per_s: number;
+  ratio: number;
+  adapter_bytes_per_round: number;
+  baseline_bytes_per_round: number;
 }
 
 describe("x-l2 bench", () => {
@@ -190,7 +194,7 @@ describe("x-l2 bench", () => {
     const report = JSON.parse(run.stdout) as Report;
     expect(report.adapter).toMatchObject({ type: "mock", source: "default" });
     expect(report.adapter.config).toMatchObject({ max_size_gb: 4, mock_bandwidth_gb: 100 });
-    expect(report.adapter.fallback_reason).toContain("ADAPTER_NOT_INSTALLED");
+    expect(report.adapter.fallback_reason).toContain('ADAPTER_UNKNOWN: unknown adapter type "fs"');
     expect(report.verification.ok).toBe(true);
   });
 
@@ -204,9 +208,9 @@ describe("x-l2 bench", () => {
       expect(report.adapter.config.base_path).toBe("./.x-l2/cache");
       expect(report.verification).toMatchObject({ ok: true, checked_keys: 48 });
       // The file baseline ran beside the adapter's files and left nothing behind.
-      expect(report.baseline!.ratios.kind).toBe("file");
+      expect(report.baseline!).toMatchObject({ medium: "file", medium_declared: true });
       expect(
-        report.baseline!.file_dir.startsWith(join(withFs.dir, ".x-l2", "cache", ".x-l2-baseline-")),
+        report.baseline!.file_dir!.startsWith(join(withFs.dir, ".x-l2", "cache", ".x-l2-baseline-")),
       ).toBe(true);
       const left = (await readdir(join(withFs.dir, ".x-l2", "cache"))).filter((n) =>
         n.startsWith(".x-l2-baseline"),
@@ -219,18 +223,19 @@ describe("x-l2 bench", () => {
 
   it("Ctrl-C stops the run, deletes the round's keys, closes the adapter and exits 130", async () => {
     const withFs = await createTestApp({ withMock: false, withAdapters: false, withFs: true });
+    let child: ReturnType<typeof spawn> | undefined;
     try {
-      const child = spawn(
+      child = spawn(
         process.execPath,
         [BIN, "bench", "--num-keys", "64", "--chunk-size", "64KiB", "--rounds", "100000"],
         { cwd: withFs.dir, stdio: ["ignore", "pipe", "pipe"] },
       );
       let stderr = "";
-      child.stderr.setEncoding("utf8");
+      child.stderr!.setEncoding("utf8");
       const started = new Promise<void>((resolve) => {
-        child.stderr.on("data", (chunk: string) => {
+        child!.stderr!.on("data", (chunk: string) => {
           stderr += chunk;
-          if (stderr.includes("x-l2 bench: adapter fs")) resolve();
+          if (stderr.includes("x-l2 bench: running")) resolve();
         });
       });
       const exited = once(child, "exit");
@@ -247,6 +252,8 @@ describe("x-l2 bench", () => {
       });
       expect(files.filter((entry) => entry.isFile()).map((entry) => entry.name)).toEqual([]);
     } finally {
+      // A failed expectation must not leave a 100000-round bench running.
+      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await withFs.remove();
     }
   });
@@ -256,6 +263,10 @@ describe("x-l2 bench", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("(embedded default)");
     expect(run.stdout).toContain("using the mock adapter: fs adapter not available");
+    // The adapter and its config are printed once, in the report, not again on stderr.
+    expect(run.stdout.match(/^adapter: mock /gm)).toHaveLength(1);
+    expect(run.stderr).not.toContain("mock_bandwidth_gb");
+    expect(run.stderr).not.toContain("using the mock adapter");
     expect(run.stdout).toMatch(/^op\s+calls\s+keys\s+GB\/s\s+calls\/s\s+keys\/s\s+p50 ms\s+p99 ms$/m);
     expect(run.stdout).toMatch(/^store\s+10\s+48\s/m);
     expect(run.stdout).toContain("verification: ok: 48/48 keys intact");
@@ -263,8 +274,7 @@ describe("x-l2 bench", () => {
     expect(run.stderr).not.toContain("[");
   });
 
-  it("--baseline measures memcpy, file and loopback TCP in the same run and gives memory ratios", async () => {
-    const before = new Set((await readdir(tmpdir())).filter((name) => name.startsWith(".x-l2-baseline-")));
+  it("--baseline runs the same bytes on the medium, interleaved, and gives the ratios (the mock declares the memory medium)", async () => {
     const run = await runCli([
       "bench",
       "--l2-adapter",
@@ -286,27 +296,18 @@ describe("x-l2 bench", () => {
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as Report;
     const b = report.baseline!;
-    for (const figure of [
-      b.memcpy_gb_per_s,
-      b.file_write_rename_gb_per_s,
-      b.file_read_gb_per_s,
-      b.tcp_put_gb_per_s,
-      b.tcp_get_gb_per_s,
-    ]) {
-      expect(figure).toBeGreaterThan(0);
+    expect(b).toMatchObject({ medium: "memory", medium_declared: true, rounds: 2, file_dir: null });
+    for (const side of [b.store, b.load]) {
+      expect(side.baseline).toBe("memcpy into reused buffer");
+      expect(side.baseline_gb_per_s).toBeGreaterThan(0);
+      expect(side.adapter_bytes_per_round).toBe(32 * 256 * 1024);
+      expect(side.baseline_bytes_per_round).toBe(side.adapter_bytes_per_round);
     }
-    expect(b.ratios.kind).toBe("memory");
-    expect(b.ratios.store.baseline).toBe("memcpy into reused buffer");
-    expect(b.ratios.store.ratio).toBeCloseTo(report.operations.store!.gb_per_s! / b.memcpy_gb_per_s, 6);
-    expect(b.ratios.load.ratio).toBeCloseTo(report.operations.load!.gb_per_s! / b.memcpy_gb_per_s, 6);
-    // The file baseline cleans up after itself.
-    const after = (await readdir(tmpdir())).filter(
-      (name) => name.startsWith(".x-l2-baseline-") && !before.has(name),
-    );
-    expect(after).toEqual([]);
+    expect(b.store.ratio).toBeCloseTo(report.operations.store!.gb_per_s! / b.store.baseline_gb_per_s, 6);
+    expect(b.load.ratio).toBeCloseTo(report.operations.load!.gb_per_s! / b.load.baseline_gb_per_s, 6);
   });
 
-  it("--baseline for an adapter with a base_path uses files in that directory and cleans up", async () => {
+  it("--baseline for a type declaring the file medium writes the same bytes beside its files and cleans up", async () => {
     const base = await mkdtemp(join(tmpdir(), "x-l2-cli-base-"));
     try {
       const run = await runCli(
@@ -323,25 +324,16 @@ describe("x-l2 bench", () => {
           "--in-flight",
           "2",
           "--rounds",
-          "1",
+          "3",
           "--baseline",
-          "--json",
         ],
         { cwd: app.dir },
       );
       expect(run.code).toBe(0);
-      const report = JSON.parse(run.stdout) as Report;
-      const b = report.baseline!;
-      expect(b.file_dir.startsWith(join(base, ".x-l2-baseline-"))).toBe(true);
-      expect(b.ratios.kind).toBe("file");
-      expect(b.ratios.store).toMatchObject({
-        baseline: "file write tmp + rename",
-        baseline_gb_per_s: b.file_write_rename_gb_per_s,
-      });
-      expect(b.ratios.load).toMatchObject({
-        baseline: "file read into reused buffer",
-        baseline_gb_per_s: b.file_read_gb_per_s,
-      });
+      expect(run.stdout).toMatch(/^baseline: file medium, the same work as the adapter/m);
+      expect(run.stdout).toMatch(/^store\s+2 MiB\s+file write tmp \+ rename\s+2 MiB\s/m);
+      expect(run.stdout).toMatch(/^load\s+2 MiB\s+file read into reused buffer\s+2 MiB\s/m);
+      expect(run.stdout).toContain(`file baseline directory: ${join(base, ".x-l2-baseline-")}`);
       expect(await readdir(base)).toEqual([]);
     } finally {
       await rm(base, { recursive: true, force: true });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, runCli, type TestApp } from "./run-cli.js";
 
 const LMCACHE_MOCK =
   '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":10,"eviction":{"eviction_policy":"LRU"}}';
@@ -153,5 +156,125 @@ describe("x-l2 command line", () => {
     const run = await runCli([]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("Usage: x-l2");
+  });
+});
+
+describe("x-l2 check meets what a server would", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({ withMock: true, withAdapters: true, withFs: true });
+  });
+  afterAll(() => app.remove());
+
+  const plugin = (extra: Record<string, unknown>) =>
+    JSON.stringify({ type: "plugin", module_path: "./tiny-plugin.mjs", class_name: "TinyAdapter", ...extra });
+
+  it("a plugin whose module is not installed: exit 2 naming the module", async () => {
+    const run = await runCli(
+      [
+        "check",
+        "--l2-adapter",
+        JSON.stringify({ type: "plugin", module_path: "no-such-plugin", class_name: "X" }),
+      ],
+      { cwd: app.dir },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^error \[PLUGIN_MODULE_NOT_FOUND\]: --l2-adapter #1 \(plugin\): .*"no-such-plugin"/,
+    );
+    expect(run.stderr).toContain("hint: npm install no-such-plugin");
+  });
+
+  it("a plugin module without the named export: exit 2 naming the export and the module", async () => {
+    const run = await runCli(
+      ["--allow-module-paths", "check", "--l2-adapter", plugin({ class_name: "TinyAdaptr" })],
+      { cwd: app.dir },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error [PLUGIN_EXPORT_NOT_FOUND]");
+    expect(run.stderr).toContain(
+      'module "./tiny-plugin.mjs" has no export "TinyAdaptr"; did you mean "TinyAdapter"?',
+    );
+  });
+
+  it("a plugin that resolves passes without being created; the shared keys next to adapter_params are kept", async () => {
+    const run = await runCli(
+      [
+        "--allow-module-paths",
+        "check",
+        "--l2-adapter",
+        plugin({
+          adapter_params: { max_size_gb: 1, mock_bandwidth_gb: 10 },
+          eviction: { eviction_policy: "LRU" },
+        }),
+      ],
+      { cwd: app.dir },
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)[0]).toMatchObject({
+      type: "plugin",
+      eviction: { eviction_policy: "LRU" },
+      adapter_params: { max_size_gb: 1 },
+    });
+  });
+
+  it("--create creates each adapter, prints its status() and closes it", async () => {
+    const base = await mkdtemp(join(tmpdir(), "x-l2-check-"));
+    try {
+      const run = await runCli(
+        [
+          "check",
+          "--create",
+          "--l2-adapter",
+          '{"type":"mock","max_size_gb":1,"mock_bandwidth_gb":10}',
+          "--l2-adapter",
+          JSON.stringify({ type: "fs", base_path: join(base, "cache") }),
+        ],
+        { cwd: app.dir },
+      );
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const results = JSON.parse(run.stdout) as {
+        config: { type: string };
+        status: Record<string, unknown>;
+      }[];
+      expect(results.map((r) => r.config.type)).toEqual(["mock", "fs"]);
+      expect(results.map((r) => r.status.type)).toEqual(["mock", "fs"]);
+      expect(results.every((r) => r.status.healthy === true)).toBe(true);
+      // Created for real: the fs adapter made its directory.
+      expect((await stat(join(base, "cache"))).isDirectory()).toBe(true);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it("--create with an fs base_path that cannot be created: exit 2 naming the path", async () => {
+    const base = await mkdtemp(join(tmpdir(), "x-l2-check-"));
+    try {
+      await writeFile(join(base, "a-file"), "not a directory");
+      const path = join(base, "a-file", "cache");
+      const run = await runCli(
+        ["check", "--create", "--l2-adapter", JSON.stringify({ type: "fs", base_path: path })],
+        {
+          cwd: app.dir,
+        },
+      );
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(/^error \[[A-Z_]+\]: --l2-adapter #1 \(fs\): /);
+      expect(run.stderr).toContain(path);
+      // Without --create the same config only parses, so it passes.
+      const parsed = await runCli(
+        ["check", "--l2-adapter", JSON.stringify({ type: "fs", base_path: path })],
+        {
+          cwd: app.dir,
+        },
+      );
+      expect(parsed.code).toBe(0);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

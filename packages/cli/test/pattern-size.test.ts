@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { adapterKind } from "../src/bench/baseline.js";
 import {
   createPatternScratch,
   fillPattern,
@@ -78,11 +77,5 @@ describe("sizes and statistics", () => {
       ),
     ).toBe(99);
     expect(Number.isNaN(median([]))).toBe(true);
-  });
-
-  it("picks the baseline medium from the normalized config", () => {
-    expect(adapterKind({ type: "fs", base_path: "/x" })).toBe("file");
-    expect(adapterKind({ type: "pd", peer_host: "h", peer_init_port: [1] })).toBe("network");
-    expect(adapterKind({ type: "mock", max_size_gb: 1 })).toBe("memory");
   });
 });

@@ -117,7 +117,8 @@ export interface TestApp {
 export async function createTestApp(options: {
   withMock: boolean;
   withAdapters: boolean;
-  withFs?: boolean;
+  /** "undeclared": in node_modules but not in package.json, as after a removed dependency. */
+  withFs?: boolean | "undeclared";
 }): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "x-l2-cli-app-"));
   const dependencies: Record<string, string> = {};
@@ -128,7 +129,7 @@ export async function createTestApp(options: {
   }
   if (options.withFs) {
     await linkPackage(dir, "@x/l2-fs", "fs");
-    dependencies["@x/l2-fs"] = "^0.1.0";
+    if (options.withFs === true) dependencies["@x/l2-fs"] = "^0.1.0";
   }
   if (options.withAdapters) {
     if (!options.withMock) await linkPackage(dir, "@x/l2-mock", "mock");
@@ -158,7 +159,7 @@ export async function createTestApp(options: {
         version: "1.0.0",
         type: "module",
         exports: { "./adapter": "./index.js", "./package.json": "./package.json" },
-        "x-l2": { contract: 1, adapters: { pathmock: "./adapter" } },
+        "x-l2": { contract: 1, adapters: { pathmock: "./adapter" }, media: { pathmock: "file" } },
       }),
       "index.js": PATH_ADAPTER,
     });

@@ -50,17 +50,26 @@ describe("x-l2 types", () => {
   it("the text form shows a problem's code", async () => {
     const run = await runCli(["types"], { cwd: app.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^TYPE\s+PACKAGE\s+VERSION\s+SOURCE\s+PROBLEM$/m);
+    expect(run.stdout).toMatch(/^TYPE\s+PACKAGE\s+VERSION\s+MEDIUM\s+SOURCE\s+PROBLEM$/m);
     expect(run.stdout).toMatch(/^future\s+future-adapter\s+9\.0\.0\s+.*ADAPTER_INCOMPATIBLE/m);
-    expect(run.stdout).toMatch(/^corrupt\s+corrupt-adapter\s+3\.1\.4\s+package\.json \(\.\/adapter\)\s+-$/m);
+    expect(run.stdout).toMatch(
+      /^corrupt\s+corrupt-adapter\s+3\.1\.4\s+-\s+package\.json \(\.\/adapter\)\s+-$/m,
+    );
+    expect(run.stdout).toMatch(/^pathmock\s+path-adapter\s+1\.0\.0\s+file\s+package\.json/m);
   });
 
-  it("an application without adapters still gets the mock type bundled with the CLI", async () => {
+  it("an application without adapters still gets the mock, discovered from the CLI's own package", async () => {
     const run = await runCli(["types", "--json"], { cwd: bare.dir });
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as Row[];
     expect(rows.map((row) => row.type)).toEqual(["mock", "plugin"]);
-    expect(rows[0]).toMatchObject({ source: "code", package: "@x/l2-mock", note: "bundled with x-l2" });
+    expect(rows[0]).toMatchObject({ source: "package", package: "@x/l2-mock", note: "bundled with x-l2" });
+    expect(rows[1]).toMatchObject({ source: "code", package: "@x/l2-core", note: "built into @x/l2-core" });
+  });
+
+  it("the application's own mock wins over the CLI's", async () => {
+    const rows = JSON.parse((await runCli(["types", "--json"], { cwd: app.dir })).stdout) as Row[];
+    expect(rows.find((row) => row.type === "mock")).toMatchObject({ source: "package", note: null });
   });
 });
 
@@ -101,11 +110,24 @@ describe("x-l2 describe", () => {
     expect(run.stderr).toMatch(/^error \[ADAPTER_UNKNOWN\]: unknown adapter type "nosuch"/);
   });
 
-  it("a first-party type that is not installed says how to install it", async () => {
+  it("a type whose package is installed but not a dependency says how to add it (from the package's own x-l2 field)", async () => {
+    const undeclared = await createTestApp({ withMock: false, withAdapters: false, withFs: "undeclared" });
+    try {
+      const run = await runCli(["describe", "fs", "--root", undeclared.dir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("error [ADAPTER_NOT_INSTALLED]");
+      expect(run.stderr).toContain("hint: npm install @x/l2-fs");
+    } finally {
+      await undeclared.remove();
+    }
+  });
+
+  it("a type nothing installed declares is unknown: the CLI knows no package names", async () => {
     const run = await runCli(["describe", "fs", "--root", bare.dir]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("error [ADAPTER_NOT_INSTALLED]");
-    expect(run.stderr).toContain("npm install @x/l2-fs");
+    expect(run.stderr).toMatch(
+      /^error \[ADAPTER_UNKNOWN\]: unknown adapter type "fs"; known types: mock, plugin/,
+    );
   });
 
   it("a type whose package declares an unsupported contract fails with that code", async () => {

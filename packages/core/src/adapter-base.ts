@@ -621,7 +621,8 @@ export abstract class L2AdapterBase implements L2Adapter {
     this.#emitStored(wroteKeys[0], wroteKeys[1], "stored");
     this.#emitStored(foundKeys[0], foundKeys[1], "found");
     const allStored = stored.popcount() === keys.length;
-    const failure = allStored ? undefined : (error ?? new L2Error("IO_FAILED", `${this.type} store failed`));
+    // Every key stored but an error reported (written, not made durable): still not ok.
+    const failure = allStored ? error : (error ?? new L2Error("IO_FAILED", `${this.type} store failed`));
     return { ok: failure === undefined, bytesWritten, error: failure };
   }
 

@@ -28,21 +28,16 @@ export {
 export { Bitmap, isBitmap } from "./bitmap.js";
 export { abortableDelay, mapWithConcurrency, Semaphore } from "./concurrency.js";
 export type { CamelCase, CamelCased } from "./config/case.js";
+export { L2AdapterConfigBase } from "./config/config-base.js";
+export { configError } from "./config/config-error.js";
 export {
-  configError,
   type DefineConfigOptions,
   defineL2AdapterConfig,
-  L2AdapterConfigBase,
   type L2AdapterConfigClass,
   type L2AdapterConfigClassLike,
-  type SharedAdapterConfig,
-} from "./config/config-base.js";
-export {
-  EVICTION_POLICIES,
-  type EvictionConfig,
-  type EvictionPolicyName,
-  SHARED_CONFIG_KEYS,
-} from "./config/eviction.js";
+} from "./config/define-config.js";
+export { EVICTION_POLICIES, type EvictionConfig, type EvictionPolicyName } from "./config/eviction.js";
+export { SHARED_CONFIG_KEYS, type SharedAdapterConfig } from "./config/shared-config.js";
 export { z } from "./config/zod.js";
 export type { L2Connector, L2ConnectorContext, L2ConnectorSpec } from "./connector/connector.js";
 export { L2ConnectorAdapter } from "./connector/connector-adapter.js";
@@ -75,12 +70,6 @@ export {
   ObjectKey,
   type ObjectKeyInit,
 } from "./object-key.js";
-export { adapterClassProblem } from "./plugin/adapter-class.js";
-export { PluginL2AdapterConfig } from "./plugin/plugin-config.js";
-export {
-  createPluginAdapterType,
-  type PluginAdapterTypeOptions,
-} from "./plugin/plugin-type.js";
 export {
   createL2Adapter,
   createL2AdapterRegistry,
@@ -92,13 +81,14 @@ export {
   parseL2AdapterConfig,
   registerL2AdapterType,
 } from "./registry/default-registry.js";
-export { MANIFEST_FIELD } from "./registry/package-manifest.js";
+export type { L2AdapterTypeInfo } from "./registry/discovery.js";
+export { type PackageInfo, resolvePackageEntry } from "./registry/installed-package.js";
+export { ADAPTER_MEDIA, type AdapterMedium, MANIFEST_FIELD } from "./registry/manifest.js";
 export {
   type CreateL2AdapterOptions,
   FIRST_PARTY_ADAPTER_PACKAGES,
   L2AdapterRegistry,
   type L2AdapterRegistryOptions,
-  type L2AdapterTypeInfo,
 } from "./registry/registry.js";
 // serde: LMCache's per-chunk frames (checksum, aesgcm) around any adapter.
 export {

@@ -435,3 +435,44 @@ describe("config parsing never throws anything but L2Error (property)", () => {
     );
   });
 });
+
+describe("limits an author declares read in core's words, not zod's", () => {
+  class Limits extends defineL2AdapterConfig(
+    "limits",
+    z.object({
+      max_size_gb: z.number().min(0).default(1),
+      ratio: z.number().gt(0).lt(1).default(0.5),
+      workers: z.number().int().max(64).default(4),
+      name: z.string().min(3).default("abc"),
+      tags: z.array(z.string()).min(1).default(["a"]),
+      mode: z.enum(["fast", "safe"]).default("safe"),
+      step: z.number().multipleOf(4).default(4),
+      own: z.number().min(1, { message: "needs one at least" }).default(1),
+    }),
+    { summary: "limits", example: {} },
+  ) {}
+  const message = (dict: Record<string, unknown>) => {
+    try {
+      Limits.fromDict({ type: "limits", ...dict });
+    } catch (error) {
+      return (error as L2Error).message;
+    }
+    throw new Error("expected a rejection");
+  };
+
+  it.each([
+    [{ max_size_gb: -1 }, 'field "max_size_gb": must be >= 0 (got -1)'],
+    [{ ratio: 0 }, 'field "ratio": must be > 0 (got 0)'],
+    [{ ratio: 1 }, 'field "ratio": must be < 1 (got 1)'],
+    [{ workers: 65 }, 'field "workers": must be <= 64 (got 65)'],
+    [{ workers: 1.5 }, 'field "workers": must be an integer (got 1.5)'],
+    [{ workers: "4" }, 'field "workers": must be a number (got "4")'],
+    [{ name: "ab" }, 'field "name": must be at least 3 character(s) long (got "ab")'],
+    [{ tags: [] }, 'field "tags": must have at least 1 item(s) (got an array)'],
+    [{ mode: "slow" }, 'field "mode": must be one of "fast", "safe" (got "slow")'],
+    [{ step: 3 }, 'field "step": must be a multiple of 4 (got 3)'],
+    [{ own: 0 }, 'field "own": needs one at least (got 0)'],
+  ])("%j -> %s", (dict, expected) => {
+    expect(message(dict)).toBe(expected);
+  });
+});

@@ -6,6 +6,8 @@
 //   store sync   adapter with sync_writes               vs raw with fdatasync before the rename
 //   load         adapter.load into reused buffers       vs raw open+read into a reused buffer+close
 //   cacache      put / get on the same chunks (the best-known npm disk cache)
+//   parts        storeParts / loadParts of [17-byte header, payload] vs store / load of the whole chunk
+//                (both the adapter, same bytes): what writev / readv cost a framed object
 // and lookupAndLock keys/s over 10,000 keys. Files go to a fresh directory under the OS temp dir.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { median, parseSize, runPool } from "@x/l2-cli/bench-kit";
 import { ObjectKey, silentLogger } from "@x/l2-core";
 import cacache from "cacache";
 import { FsL2Adapter, FsL2AdapterConfig } from "../dist/index.js";
@@ -24,9 +27,9 @@ const arg = (name, fallback) => {
 };
 const quick = args.includes("--quick");
 const RUNS = Number(arg("runs", quick ? "1" : "5"));
-const parseSize = (s) =>
-  Number.parseInt(s, 10) * (s.endsWith("m") ? 1024 * 1024 : s.endsWith("k") ? 1024 : 1);
-const SIZES = arg("sizes", "64k,1m,4m,16m").split(",").map(parseSize);
+const SIZES = arg("sizes", "64k,1m,4m,16m")
+  .split(",")
+  .map((s) => parseSize(s, "--sizes"));
 const CONCURRENCY = [1, 4];
 const MIB = 1024 * 1024;
 /** Bytes per timed run: enough files to average out, small enough to keep the whole bench a few minutes. */
@@ -45,13 +48,8 @@ const key = (n) => {
   return new ObjectKey({ chunkHash: hash, modelName: "bench/model", kvRank: 0 });
 };
 
-async function pool(count, concurrency, fn) {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
+// The repository's shared bench helpers (@x/l2-cli/bench-kit): the same median, pool and sizes as x-l2 bench.
+const pool = runPool;
 
 /** Flushes dirty pages (untimed) so one write phase does not pay for the previous one's writeback. */
 const flush = () => spawnSync("sync");
@@ -62,11 +60,6 @@ async function timed(bytes, fn) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   return bytes / s / 1e9;
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const SEGMENTS = 4;
 /** Runs a(from, to) and b(from, to) over [0, n) in alternating segments; returns [GB/s of a, GB/s of b]. */
@@ -145,6 +138,10 @@ for (const size of SIZES) {
       rawLoad: [],
       put: [],
       get: [],
+      partsStore: [],
+      wholeStore: [],
+      partsLoad: [],
+      wholeLoad: [],
     };
     for (let run = 0; run < RUNS; run++) {
       // Adapter and baseline run in alternating segments (ABAB..., order flipped every run), so load from
@@ -200,6 +197,48 @@ for (const size of SIZES) {
       await fsp.rm(rawSyncDir, { recursive: true });
       await fsp.rm(sDir, { recursive: true });
 
+      // Vectored objects: a 17-byte header and the rest of the chunk as two parts, against whole chunks.
+      const np = Math.round(runBytes(size) / size / 2);
+      const pDir = await freshDir("parts");
+      const wDir = await freshDir("whole");
+      const pa = await openAdapter(pDir, { recover_on_start: false });
+      const wa = await openAdapter(wDir, { recover_on_start: false });
+      const pkeys = Array.from({ length: np }, (_, i) => key(i));
+      const parts = [data.subarray(0, 17), data.subarray(17)];
+      const partTargets = Array.from({ length: c }, () => [Buffer.alloc(17), Buffer.alloc(size - 17)]);
+      const [ps, ws] = await paired(np, size, flip, true, {
+        a: (from, to) =>
+          pool(to - from, c, async (j) => {
+            const res = await pa.storeParts([pkeys[from + j]], [parts]);
+            if (!res.ok) throw res.error;
+          }),
+        b: (from, to) =>
+          pool(to - from, c, async (j) => {
+            const res = await wa.store([pkeys[from + j]], [data]);
+            if (!res.ok) throw res.error;
+          }),
+      });
+      const [pl, wl] = await paired(np, size, flip, false, {
+        a: (from, to) =>
+          pool(to - from, c, async (j) => {
+            const hit = await pa.loadParts([pkeys[from + j]], [partTargets[j % c]]);
+            if (hit.popcount() !== 1) throw new Error("loadParts miss");
+          }),
+        b: (from, to) =>
+          pool(to - from, c, async (j) => {
+            const hit = await wa.load([pkeys[from + j]], [buffers[j % c]]);
+            if (hit.popcount() !== 1) throw new Error("load miss");
+          }),
+      });
+      r.partsStore.push(ps);
+      r.wholeStore.push(ws);
+      r.partsLoad.push(pl);
+      r.wholeLoad.push(wl);
+      await pa.close();
+      await wa.close();
+      await fsp.rm(pDir, { recursive: true });
+      await fsp.rm(wDir, { recursive: true });
+
       // cacache on the same chunks.
       const nc = Math.round(runBytes(size, "cacache") / size);
       const cDir = await freshDir("cacache");
@@ -240,8 +279,8 @@ rmSync(root, { recursive: true, force: true });
 const fmt = (x) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const label = (size) => (size >= MIB ? `${size / MIB} MiB` : `${size / 1024} KiB`);
 const lines = [
-  `| chunk | in flight | store GB/s (raw) | ratio | sync store GB/s (raw) | ratio | load GB/s (raw) | ratio | cacache put / get GB/s | store ÷ put | load ÷ get |`,
-  `|---|---|---|---|---|---|---|---|---|---|---|`,
+  `| chunk | in flight | store GB/s (raw) | ratio | sync store GB/s (raw) | ratio | load GB/s (raw) | ratio | cacache put / get GB/s | store ÷ put | load ÷ get | parts store ÷ whole | parts load ÷ whole |`,
+  `|---|---|---|---|---|---|---|---|---|---|---|---|---|`,
 ];
 for (const r of rows) {
   const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? median(v) : v]));
@@ -249,7 +288,8 @@ for (const r of rows) {
     `| ${label(r.size)} | ${r.c} | ${fmt(m.store)} (${fmt(m.rawStore)}) | **${fmt(m.store / m.rawStore)}x** | ` +
       `${fmt(m.storeSync)} (${fmt(m.rawSync)}) | **${fmt(m.storeSync / m.rawSync)}x** | ` +
       `${fmt(m.load)} (${fmt(m.rawLoad)}) | **${fmt(m.load / m.rawLoad)}x** | ${fmt(m.put)} / ${fmt(m.get)} | ` +
-      `${fmt(m.store / m.put)}x | ${fmt(m.load / m.get)}x |`,
+      `${fmt(m.store / m.put)}x | ${fmt(m.load / m.get)}x | ${fmt(m.partsStore / m.wholeStore)}x | ` +
+      `${fmt(m.partsLoad / m.wholeLoad)}x |`,
   );
 }
 lines.push("");

@@ -55,6 +55,12 @@ export class DirectIo {
     return this.#disabledReason;
   }
 
+  /** What `status().odirect` reports. */
+  describe(): { requested: boolean; active: boolean; blockSize: number; disabledReason: string | undefined } {
+    const { requested, active, blockSize, disabledReason } = this;
+    return { requested, active, blockSize, disabledReason };
+  }
+
   /** Block size from statfs; O_DIRECT sizes and offsets must be multiples of it. */
   setBlockSize(bytes: number): void {
     if (Number.isInteger(bytes) && bytes >= 512) this.#blockSize = bytes;

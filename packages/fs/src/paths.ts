@@ -21,7 +21,7 @@ function invalid(field: string, message: string, cause?: unknown): L2Error {
 }
 
 /** True when `child` is `parent` or below it (both absolute, resolved). */
-export function isInside(parent: string, child: string): boolean {
+function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
   return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
 }

@@ -94,3 +94,13 @@ export async function recoverDirectory(
   entries.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.key.id < b.key.id ? -1 : 1));
   return { entries, skipped, tempRemoved, legacyNames };
 }
+
+/** What `status().recovery` reports about the start-up scan. */
+export function recoverySummary(recovery: RecoveryResult): Record<string, number> {
+  return {
+    recoveredKeys: recovery.entries.length,
+    recoveredBytes: recovery.entries.reduce((sum, e) => sum + e.sizeBytes, 0),
+    skippedFiles: recovery.skipped,
+    tempFilesRemoved: recovery.tempRemoved,
+  };
+}

@@ -139,6 +139,14 @@ describe("type definition and registry", () => {
     await writeFile(join(dir.path, "file"), "x");
     const a = new FsL2Adapter(config(join(dir.path, "file")), { logger: silentLogger });
     await expect(a.lookupAndLock([key(1)])).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+    // 0.2's whenReady() and 0.1's deprecated ready property report the same start-up failure.
+    await expect(a.whenReady()).rejects.toMatchObject({ code: "CONFIG_INVALID", field: "base_path" });
+    await expect(a.ready).rejects.toMatchObject({ code: "CONFIG_INVALID", field: "base_path" });
+    await expect(
+      FsL2Adapter.open(config(join(dir.path, "file")), { logger: silentLogger }),
+    ).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+    });
     expect(a.status().healthy).toBe(false);
     await a.close();
   });

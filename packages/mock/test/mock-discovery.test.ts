@@ -10,14 +10,17 @@ const packageDir = fileURLToPath(new URL("..", import.meta.url));
 describe("mock through discovery", () => {
   it("is declared as type mock through package.json and loads from the ./adapter export", async () => {
     const registry = createL2AdapterRegistry({ root: packageDir, logger: silentLogger });
-    expect(await registry.list()).toContainEqual({
-      type: "mock",
-      source: "package",
-      packageName: "@x/l2-mock",
-      version: expect.any(String),
-      entry: "./adapter",
-      error: undefined,
-    });
+    expect(await registry.list()).toContainEqual(
+      expect.objectContaining({
+        type: "mock",
+        source: "package",
+        packageName: "@x/l2-mock",
+        version: expect.any(String),
+        entry: "./adapter",
+        error: undefined,
+        medium: "memory",
+      }),
+    );
     const definition = await registry.get("mock");
     expect(isL2AdapterTypeDefinition(definition)).toBe(true);
     expect(definition.type).toBe("mock");

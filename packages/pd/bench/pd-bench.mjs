@@ -1,12 +1,17 @@
-// Sender -> receiver throughput of the pd adapter between two processes, against a raw node:net transfer
-// between two processes (reused receive buffer, same batching), measured in the same run.
+// Sender -> receiver throughput of the pd adapter between two processes, with and without mutual TLS,
+// against the loopback ceiling measured in the same run: a node:net transfer between two processes whose
+// receiver reads with `onread` into a static buffer (limits.md section 3), same batching and acks.
 // Usage: node bench/pd-bench.mjs [runs=5] [mibPerRun=256] [batchMiB=32]
-import { spawn } from "node:child_process";
+// Env: PD_BENCH_SIZES=1,4,16 (chunk MiB), PD_BENCH_TLS=0 (skip TLS), PD_BENCH_PROF=<dir> (see below).
+import { execFileSync, spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { connect, createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { median } from "@x/l2-cli/bench-kit";
 import { kvRank, ObjectKey } from "@x/l2-core";
 import { createPdAdapter, PdL2AdapterConfig } from "@x/l2-pd";
 
@@ -17,8 +22,15 @@ const perRun = Number(process.argv[3] ?? 256) * MIB;
 const BATCH_BYTES = Number(process.argv[4] ?? 32) * MIB;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
+// PD_BENCH_PROF=<dir>: the pd receiver child runs with --cpu-prof (run the parent with --cpu-prof too).
+const profileDir = process.env.PD_BENCH_PROF;
+
 function child(script, args) {
-  const proc = spawn(process.execPath, [join(here, script), ...args], { stdio: ["pipe", "pipe", "inherit"] });
+  const flags =
+    profileDir && script === "pd-receiver.mjs" ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = spawn(process.execPath, [...flags, join(here, script), ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const lines = createInterface({ input: proc.stdout });
   const queue = [];
   const waiters = [];
@@ -45,14 +57,22 @@ function freePort() {
   });
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Raw baseline: one connection to a raw-server child; `once()` moves perRun bytes. */
-async function rawSetup(size, batch, chunks) {
-  const server = child("raw-server.mjs", [String(size), String(batch)]);
-  const { port } = await server.next();
-  const socket = connect({ host: "127.0.0.1", port, noDelay: true });
-  await new Promise((r) => socket.once("connect", r));
+/**
+ * Baseline (the loopback ceiling): a baseline-receiver child connects to a listener here and reads with
+ * `onread` into a static buffer; `once()` writes perRun bytes as [u32 len] + payload frames under
+ * cork/uncork and waits for the ack after each batch, as pd's store waits for its confirmation.
+ */
+async function baselineSetup(size, batch, chunks) {
+  const listener = createServer({ noDelay: true });
+  await new Promise((r) => listener.listen(0, "127.0.0.1", r));
+  const accepted = new Promise((r) => listener.once("connection", r));
+  const receiver = child("baseline-receiver.mjs", [
+    String(listener.address().port),
+    String(size),
+    String(batch),
+  ]);
+  const socket = await accepted;
+  listener.close();
   let ackWaiter;
   let ackBytes = 0;
   socket.on("data", (d) => {
@@ -81,27 +101,85 @@ async function rawSetup(size, batch, chunks) {
         await acked;
       }
     },
+    async after() {},
     async close() {
       socket.destroy();
-      server.proc.kill();
+      receiver.proc.kill();
     },
   };
 }
 
-/** pd: a receiver child, the sender adapter here; `once()` stores perRun bytes, then the receiver clears. */
-async function pdSetup(size, batch, chunks) {
+/** Certificates for the TLS column, made by the openssl CLI in a temp dir (mutual TLS, EC P-256). */
+function makeCertificates() {
+  const dir = mkdtempSync(join(tmpdir(), "pd-bench-tls-"));
+  const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=bench-ca",
+  );
+  writeFileSync(join(dir, "ext"), "subjectAltName=IP:127.0.0.1\n");
+  for (const name of ["server", "client"]) {
+    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.pem`,
+      "-days",
+      "1",
+      "-extfile",
+      "ext",
+    );
+  }
+  const files = (name) => ({
+    tls_enable: true,
+    tls_ca_file: join(dir, "ca.pem"),
+    tls_cert_file: join(dir, `${name}.pem`),
+    tls_key_file: join(dir, `${name}.key`),
+  });
+  return {
+    receiver: files("server"),
+    sender: files("client"),
+    remove: () => rmSync(dir, { recursive: true }),
+  };
+}
+
+/**
+ * pd: a receiver child, the sender adapter here (auth_token set, so the HMAC handshake runs); `once()`
+ * stores perRun bytes, then the receiver clears. `tls` = config keys for each side, or undefined.
+ */
+async function pdSetup(size, batch, chunks, tls) {
   const ports = {
     peer_host: "127.0.0.1",
     peer_init_port: [await freePort()],
     peer_alloc_port: [await freePort()],
+    auth_token: "bench-token",
   };
   const receiver = child("pd-receiver.mjs", [
-    JSON.stringify({ role: "receiver", ...ports, buffer_size: perRun + 64 * MIB }),
+    JSON.stringify({ role: "receiver", ...ports, buffer_size: perRun + 64 * MIB, ...tls?.receiver }),
   ]);
   await receiver.next();
-  const sender = await createPdAdapter(PdL2AdapterConfig.fromDict({ role: "sender", ...ports }), {
-    logger: quiet,
-  });
+  const sender = await createPdAdapter(
+    PdL2AdapterConfig.fromDict({ role: "sender", ...ports, ...tls?.sender }),
+    { logger: quiet },
+  );
   let n = 0;
   return {
     async once() {
@@ -135,39 +213,47 @@ async function timed(fn) {
   return perRun / (Number(process.hrtime.bigint() - started) / 1e9) / 1e9;
 }
 
+const withTls = process.env.PD_BENCH_TLS !== "0";
+const certificates = withTls ? makeCertificates() : undefined;
 const rows = [];
-for (const mib of [1, 4, 16]) {
+for (const mib of (process.env.PD_BENCH_SIZES ?? "1,4,16").split(",").map(Number)) {
   const size = mib * MIB;
   const batch = Math.max(1, BATCH_BYTES / size);
   const chunks = Array.from({ length: batch }, () => randomFillSync(new Uint8Array(size)));
-  const rawSide = await rawSetup(size, batch, chunks);
-  const pdSide = await pdSetup(size, batch, chunks);
-  const raw = [];
-  const pd = [];
-  // Runs alternate between raw and pd so both see the same machine load; run 0 of each is a warm-up.
+  const sides = [
+    ["baseline", await baselineSetup(size, batch, chunks)],
+    ["pd", await pdSetup(size, batch, chunks, undefined)],
+  ];
+  if (certificates) sides.push(["pd+tls", await pdSetup(size, batch, chunks, certificates)]);
+  const results = new Map(sides.map(([name]) => [name, []]));
+  // Rounds interleave the sides (baseline, pd, pd+tls, baseline, ...) so all see the same machine
+  // load; round 0 is a warm-up (it also touches the receivers' staging pages).
   for (let run = 0; run <= runs; run++) {
-    const r = await timed(() => rawSide.once());
-    const p = await timed(() => pdSide.once());
-    await pdSide.after();
-    if (run > 0) {
-      raw.push(r);
-      pd.push(p);
+    for (const [name, side] of sides) {
+      const gbps = await timed(() => side.once());
+      await side.after();
+      if (run > 0) results.get(name).push(gbps);
     }
   }
-  await rawSide.close();
-  await pdSide.close();
+  for (const [, side] of sides) await side.close();
   const fmt = (xs) =>
     `${Math.min(...xs).toFixed(2)} / **${median(xs).toFixed(2)}** / ${Math.max(...xs).toFixed(2)}`;
+  const base = median(results.get("baseline"));
+  const pd = median(results.get("pd"));
+  const tlsCells = certificates
+    ? ` ${fmt(results.get("pd+tls"))} | ${(median(results.get("pd+tls")) / pd).toFixed(2)}x |`
+    : "";
   rows.push(
-    `| ${mib} MiB | ${batch} | ${fmt(raw)} | ${fmt(pd)} | ${(median(pd) / median(raw)).toFixed(2)}x |`,
+    `| ${mib} MiB | ${batch} | ${fmt(results.get("baseline"))} | ${fmt(results.get("pd"))} | ${(pd / base).toFixed(2)}x |${tlsCells}`,
   );
   process.stderr.write(`${rows.at(-1)}\n`);
 }
+certificates?.remove();
 console.log(
-  `runs per cell: ${runs} (+1 warm-up), raw and pd alternating, ${perRun / MIB} MiB per run, batches of ${BATCH_BYTES / MIB} MiB`,
+  `runs per cell: ${runs} (+1 warm-up), sides interleaved per round, ${perRun / MIB} MiB per run, batches of ${BATCH_BYTES / MIB} MiB`,
 );
 console.log(
-  "| chunk | chunks/batch | raw node:net GB/s (min / median / max) | pd sender->receiver GB/s | pd / raw (medians) |",
+  `| chunk | chunks/batch | baseline (onread, static buffer) GB/s (min / median / max) | pd GB/s | pd / baseline (medians) |${certificates ? " pd + mutual TLS GB/s | TLS / pd |" : ""}`,
 );
-console.log("|---|---|---|---|---|");
+console.log(`|---|---|---|---|---|${certificates ? "---|---|" : ""}`);
 for (const row of rows) console.log(row);

@@ -2,6 +2,8 @@
 import { createInterface } from "node:readline";
 import { createPdAdapter, PdL2AdapterConfig } from "@x/l2-pd";
 
+// Exit normally on kill so --cpu-prof can write its profile.
+process.on("SIGTERM", () => process.exit(0));
 const config = JSON.parse(process.argv[2]);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const receiver = await createPdAdapter(PdL2AdapterConfig.fromDict(config), { logger: quiet });
@@ -17,4 +19,3 @@ for await (const line of createInterface({ input: process.stdin })) {
     process.stdout.write(`${JSON.stringify({ cleared: receiver.status().storedObjectCount })}\n`);
   }
 }
-process.on("SIGINT", () => process.exit(0));

@@ -34,6 +34,22 @@ const millis = (fallback: number, meaning: string) =>
     .default(fallback)
     .describe(meaning);
 
+const count = (fallback: number, min: number, max: number, meaning: string) =>
+  z
+    .number({ message: "must be a number" })
+    .int({ message: "must be an integer" })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` })
+    .default(fallback)
+    .describe(meaning);
+
+const pemFile = (meaning: string) =>
+  z
+    .string({ message: "must be a file path" })
+    .min(1, { message: "must be a non-empty file path (or leave the key out)" })
+    .optional()
+    .describe(meaning);
+
 const pdSchema = z
   .object({
     role: z
@@ -84,7 +100,9 @@ const pdSchema = z
       .min(1, { message: "must be a non-empty shared secret (or leave the key out)" })
       .max(4096, { message: "must be at most 4096 characters" })
       .optional()
-      .describe("shared secret checked at the handshake of every connection; absent = no authentication"),
+      .describe(
+        "shared secret proven by challenge-response (HMAC) at the handshake of every connection, never sent; absent = no authentication",
+      ),
     bind_host: z
       .string({ message: "must be a host name or IP address" })
       .min(1, { message: "must be a non-empty address such as 127.0.0.1" })
@@ -99,6 +117,36 @@ const pdSchema = z
       5000,
       "receiver: how long a batch waits for staging space before its slots are refused",
     ),
+    handshake_timeout_ms: millis(
+      5000,
+      "receiver: a connection that has not authenticated within this time is closed",
+    ),
+    max_connections: count(512, 1, 65_536, "receiver: connections held at once, both ports together"),
+    max_connections_per_host: count(
+      128,
+      1,
+      65_536,
+      "receiver: connections held at once from one source address",
+    ),
+    peer_buffer_share: z
+      .number({ message: "must be a number" })
+      .gt(0, { message: "must be above 0 (a fraction of buffer_size, e.g. 0.5)" })
+      .max(1, { message: "must be at most 1 (the whole buffer)" })
+      .default(1)
+      .describe(
+        "receiver: fraction of buffer_size one sender (its handshake sender id) may hold, reserved plus stored; 1 = no limit",
+      ),
+    tls_enable: z
+      .boolean({ message: "must be true or false" })
+      .default(false)
+      .describe("run both ports over TLS (node:tls); needs tls_cert_file and tls_key_file on the receiver"),
+    tls_ca_file: pemFile(
+      "PEM CA bundle: the sender verifies the receiver with it; on the receiver it turns on mutual TLS (client certificates required)",
+    ),
+    tls_cert_file: pemFile(
+      "PEM certificate this side presents (receiver: required with TLS; sender: for mutual TLS)",
+    ),
+    tls_key_file: pemFile("PEM private key of tls_cert_file"),
   })
   .superRefine((value, ctx) => {
     if (value.peer_init_port.length !== value.peer_alloc_port.length) {
@@ -107,6 +155,37 @@ const pdSchema = z
         path: ["peer_alloc_port"],
         message: `must have one port per TP rank like peer_init_port (${value.peer_init_port.length} entries, got ${value.peer_alloc_port.length})`,
       });
+    }
+    if ((value.tls_cert_file === undefined) !== (value.tls_key_file === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [value.tls_cert_file === undefined ? "tls_cert_file" : "tls_key_file"],
+        message: "tls_cert_file and tls_key_file must be set together",
+      });
+    }
+    if (value.tls_enable && value.role === "receiver" && value.tls_cert_file === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls_cert_file"],
+        message: "a TLS receiver needs a certificate: set tls_cert_file and tls_key_file (PEM files)",
+      });
+    }
+    if (value.tls_enable && value.transfer_channel !== "nixl") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls_enable"],
+        message: 'TLS runs on the TCP transport only: use transfer_channel "nixl" or set tls_enable false',
+      });
+    }
+    const tlsFiles = ["tls_ca_file", "tls_cert_file", "tls_key_file"] as const;
+    for (const field of tlsFiles) {
+      if (value[field] !== undefined && !value.tls_enable) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `${field} has no effect without "tls_enable": true; set tls_enable or drop ${field}`,
+        });
+      }
     }
     if ((value.proxy_host === "") !== (value.proxy_port === 0)) {
       ctx.addIssue({
@@ -156,4 +235,20 @@ export class PdL2AdapterConfig extends defineL2AdapterConfig("pd", pdSchema, {
   declare readonly transferTimeoutMs: number;
   /** Receiver: how long a batch waits for staging space before refusal. Default 5000 ms. */
   declare readonly admissionTimeoutMs: number;
+  /** Receiver: a connection must authenticate within this time. Default 5000 ms. */
+  declare readonly handshakeTimeoutMs: number;
+  /** Receiver: connections held at once, both ports together. Default 512. */
+  declare readonly maxConnections: number;
+  /** Receiver: connections held at once from one source address. Default 128. */
+  declare readonly maxConnectionsPerHost: number;
+  /** Receiver: fraction of `bufferSize` one sender may hold. Default 1 (no limit). */
+  declare readonly peerBufferShare: number;
+  /** Both ports over TLS. Default false. */
+  declare readonly tlsEnable: boolean;
+  /** PEM CA bundle (sender: verifies the receiver; receiver: requires client certificates). */
+  declare readonly tlsCaFile?: string | undefined;
+  /** PEM certificate this side presents. */
+  declare readonly tlsCertFile?: string | undefined;
+  /** PEM private key of `tlsCertFile`. */
+  declare readonly tlsKeyFile?: string | undefined;
 }

@@ -19,4 +19,6 @@ export {
   FrameType,
   MAX_CONTROL_BODY,
   MAX_KEYS_PER_BATCH,
+  MAX_PRE_AUTH_BODY,
+  WIRE_VERSION,
 } from "./wire/frame.js";

@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { L2Error, type ObjectKey } from "@x/l2-core";
 import { tokenAccepted } from "./auth.js";
 import type { ReceiverSession, ReceiverState } from "./receiver-state.js";
 import { SLOT_ALREADY_STORED, SLOT_REFUSED } from "./receiver-state.js";
-import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
+import { abortedError, type ChannelTarget, type SenderChannel } from "./sender-channel.js";
+import { MAX_KEYS_PER_BATCH } from "./wire/frame.js";
 
 /**
  * `transfer_channel: "mock_memory"`: a sender and a receiver in one process, for tests. The receiver
@@ -47,11 +49,14 @@ export class MockMemorySenderChannel implements SenderChannel {
   readonly #state: ReceiverState;
   readonly #session: ReceiverSession;
   #nextCorrelation = 1;
+  readonly maxChunkBytes: number;
+  readonly maxKeys = MAX_KEYS_PER_BATCH;
 
   private constructor(target: ChannelTarget, state: ReceiverState) {
     this.#target = target;
     this.#state = state;
-    this.#session = state.openSession(`mock_memory:${target.host}`);
+    this.maxChunkBytes = state.staging.capacity;
+    this.#session = state.openSession(`mock_memory:${target.host}`, randomUUID());
   }
 
   /** The in-process handshake: same checks as the TCP init port. */
@@ -80,6 +85,10 @@ export class MockMemorySenderChannel implements SenderChannel {
     return new MockMemorySenderChannel(target, endpoint.state);
   }
 
+  willPush(): boolean {
+    return false;
+  }
+
   get usable(): boolean {
     return !this.#session.closed;
   }
@@ -88,20 +97,27 @@ export class MockMemorySenderChannel implements SenderChannel {
     reqId: string,
     keys: readonly ObjectKey[],
     objects: readonly Uint8Array[],
+    signal?: AbortSignal,
   ): Promise<number> {
     if (this.#session.closed) throw this.#lostError();
     const corr = this.#nextCorrelation++;
-    const slots = await this.#state.allocate(
+    const { slots, reason } = await this.#state.allocate(
       this.#session,
       corr,
       reqId,
       keys,
       objects.map((o) => o.byteLength),
+      signal,
     );
+    if (signal?.aborted) {
+      // Copies run synchronously below, so an abort can only land before them: drop what was granted.
+      this.#state.cancel(this.#session, reqId, keys);
+      throw abortedError(`mock_memory ${this.#target.host}:${this.#target.allocPort}`);
+    }
     if (slots.includes(SLOT_REFUSED)) {
       throw new L2Error(
         "TRANSFER_FAILED",
-        `mock_memory receiver refused slots for ${keys.length} keys (staging buffer full)`,
+        `mock_memory receiver refused slots for ${keys.length} keys (${reason ?? "buffer_full"})`,
         {
           adapterType: "pd",
         },

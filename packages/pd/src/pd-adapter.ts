@@ -2,6 +2,7 @@ import { type L2AdapterContext, L2Error } from "@x/l2-core";
 import type { PdL2AdapterConfig } from "./config.js";
 import { PdReceiverAdapter } from "./receiver.js";
 import { PdSenderAdapter } from "./sender.js";
+import { loadTlsMaterial } from "./tcp/tls-material.js";
 
 /** Backends our transport implements for `transfer_channel: "nixl"`. */
 export const SUPPORTED_NIXL_BACKENDS: readonly string[] = ["tcp"];
@@ -31,6 +32,6 @@ export async function createPdAdapter(
       );
     }
   }
-  if (config.role === "sender") return new PdSenderAdapter(config, context);
+  if (config.role === "sender") return new PdSenderAdapter(config, context, await loadTlsMaterial(config));
   return PdReceiverAdapter.create(config, context);
 }

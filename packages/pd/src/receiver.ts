@@ -7,6 +7,7 @@ import {
   L2Error,
   type ListKeysOptions,
   type ObjectKey,
+  type OperationOptions,
   pageKeyEntries,
   type StoreResult,
 } from "@x/l2-core";
@@ -16,6 +17,7 @@ import { checkRank } from "./rank.js";
 import { ReceiverState } from "./receiver-state.js";
 import { StagingBuffer } from "./staging-buffer.js";
 import { ReceiverServer } from "./tcp/receiver-server.js";
+import { loadTlsMaterial } from "./tcp/tls-material.js";
 
 /**
  * The decode side (`role: "receiver"`): listens on `peer_init_port[rank]` and `peer_alloc_port[rank]`
@@ -37,6 +39,11 @@ export class PdReceiverAdapter extends L2AdapterBase {
     this.rank = checkRank(context.tpRank ?? 0, config.peerAllocPort.length, "context.tpRank");
     this.#state = new ReceiverState({
       staging: new StagingBuffer(config.bufferSize),
+      // Share 1 = no limit beyond the buffer itself (a full buffer waits for space, a share refuses).
+      peerShareBytes:
+        config.peerBufferShare >= 1
+          ? Number.POSITIVE_INFINITY
+          : Math.floor(config.peerBufferShare * config.bufferSize),
       admissionTimeoutMs: config.admissionTimeoutMs,
       transferTimeoutMs: config.transferTimeoutMs,
       logger: this.logger,
@@ -45,42 +52,64 @@ export class PdReceiverAdapter extends L2AdapterBase {
     });
   }
 
-  /** Creates the receiver and starts listening (TCP) or registers it (mock_memory). */
+  /** Creates the receiver and waits until it listens (TCP) or is registered (mock_memory). */
   static async create(
     config: PdL2AdapterConfig,
     context: Partial<L2AdapterContext> = {},
   ): Promise<PdReceiverAdapter> {
     const adapter = new PdReceiverAdapter(config, context);
-    const initPort = config.peerInitPort[adapter.rank]!;
-    const allocPort = config.peerAllocPort[adapter.rank]!;
+    await adapter.whenReady();
+    return adapter;
+  }
+
+  /** Start-up (the base runs it once, and every operation waits for it): listen or register. */
+  protected override async _open(): Promise<void> {
+    const config = this.#config;
+    const initPort = config.peerInitPort[this.rank]!;
+    const allocPort = config.peerAllocPort[this.rank]!;
     if (config.transferChannel === "mock_memory") {
-      adapter.#unregister = registerMockMemoryReceiver(
+      this.#unregister = registerMockMemoryReceiver(
         config.bindHost,
         initPort,
         allocPort,
         config.authToken,
-        adapter.#state,
+        this.#state,
       );
-      return adapter;
+      return;
     }
     const server = new ReceiverServer({
       bindHost: config.bindHost,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      limits: { maxTotal: config.maxConnections, maxPerHost: config.maxConnectionsPerHost },
+      tls: await loadTlsMaterial(config),
       initPort,
       allocPort,
       authToken: config.authToken,
       maxChunkBytes: config.bufferSize,
       receiverId: randomUUID(),
-      state: adapter.#state,
-      logger: adapter.logger,
+      state: this.#state,
+      logger: this.logger,
     });
     await server.listen();
-    adapter.#server = server;
-    return adapter;
+    this.#server = server;
   }
 
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
-    const outcome = await this.#state.storeLocal(keys, objects);
+  protected async _store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: OperationOptions = {},
+  ): Promise<StoreResult> {
+    const outcome = await this.#state.storeLocal(keys, objects, options.signal);
     if (outcome.ok) return { ok: true, bytesWritten: outcome.bytesStored };
+    if (options.signal?.aborted) {
+      return {
+        ok: false,
+        bytesWritten: outcome.bytesStored,
+        error: new L2Error("ABORTED", "pd receiver store was aborted by its signal while waiting for space", {
+          adapterType: this.type,
+        }),
+      };
+    }
     return {
       ok: false,
       bytesWritten: outcome.bytesStored,
@@ -157,6 +186,9 @@ export class PdReceiverAdapter extends L2AdapterBase {
       waitingBatches: this.#state.staging.waitingBatches,
       sessions: this.#state.sessions.size,
       connections: this.#server?.connectionCount ?? 0,
+      connectionsReaped: this.#server?.connectionCounters.reaped ?? 0,
+      connectionsRefused: this.#server?.connectionCounters.refused ?? 0,
+      tls: this.#config.tlsEnable,
     };
   }
 }

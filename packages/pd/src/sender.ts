@@ -6,6 +6,7 @@ import {
   type L2AdapterContext,
   L2Error,
   type ObjectKey,
+  type OperationOptions,
   type StoreResult,
 } from "@x/l2-core";
 import type { PdL2AdapterConfig } from "./config.js";
@@ -14,22 +15,29 @@ import { ProxyNotifier } from "./proxy-notifier.js";
 import { checkRank, rankOfKey } from "./rank.js";
 import type { ChannelTarget, SenderChannel } from "./sender-channel.js";
 import { TcpSenderConnection } from "./tcp/sender-connection.js";
+import { loadTlsMaterial, type TlsMaterial } from "./tcp/tls-material.js";
 
 /**
- * A large batch goes out as sub-batches of about this many bytes, all in flight at once on the same
- * connection: the slot request of one overlaps the data of the previous, which hides the allocation round
- * trip. The store still succeeds only when every sub-batch was confirmed, and a failure cancels them all.
+ * A batch that asks for slots goes out as sub-batches of about this many bytes, all in flight at once on
+ * the same connection: the slot request of one overlaps the data of the previous, which hides the grant
+ * round trip. A pushed batch has no grant to wait for and goes as one. The store still succeeds only
+ * when every sub-batch was confirmed, and a failure cancels them all.
  */
 export const SUB_BATCH_BYTES = 8 * 1024 * 1024;
 
-function splitIntoSubBatches(indices: readonly number[], objects: readonly Uint8Array[]): number[][] {
+function splitIntoSubBatches(
+  indices: readonly number[],
+  objects: readonly Uint8Array[],
+  maxKeys: number,
+  maxBytes: number,
+): number[][] {
   const parts: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
   for (const i of indices) {
     current.push(i);
     bytes += objects[i]!.byteLength;
-    if (bytes >= SUB_BATCH_BYTES) {
+    if (bytes >= maxBytes || current.length >= maxKeys) {
       parts.push(current);
       current = [];
       bytes = 0;
@@ -44,7 +52,13 @@ export interface RequestBatchOptions {
   requestId: string;
   /** True for the request's last batch: the proxy is notified after it. Default true. */
   lastBatch?: boolean;
+  /** Aborting it fails this batch (and so cancels the request), as `store`'s `signal` does. */
+  signal?: AbortSignal | undefined;
 }
+
+/** Carries a batch's request options through the base's `store()` to `_store`, on the options object. */
+const REQUEST = Symbol("pd.request");
+type StoreOptions = OperationOptions & { [REQUEST]?: RequestBatchOptions };
 
 /**
  * The prefill side (`role: "sender"`). `store` pushes a batch to the receiver of each key's TP rank and
@@ -58,13 +72,15 @@ export class PdSenderAdapter extends L2AdapterBase {
   readonly #channels = new Map<number, Promise<SenderChannel>>();
   readonly #openRequests = new Map<string, Map<number, ObjectKey[]>>();
   readonly #proxy: ProxyNotifier | undefined;
-  #nextRequest: RequestBatchOptions | undefined;
+  /** TLS files, read once (at creation through createPdAdapter, else on the first link). */
+  #tls: Promise<TlsMaterial | undefined> | undefined;
   #batchesSent = 0;
   #batchesFailed = 0;
 
-  constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}) {
+  constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext> = {}, tls?: TlsMaterial) {
     super({ type: context.typeName ?? "pd", logger: context.logger });
     this.#config = config;
+    if (tls) this.#tls = Promise.resolve(tls);
     this.#tpRank =
       context.tpRank === undefined
         ? undefined
@@ -101,13 +117,8 @@ export class PdSenderAdapter extends L2AdapterBase {
         }),
       );
     }
-    // The base class calls _store synchronously from store(), so the options reach exactly this batch.
-    this.#nextRequest = options;
-    try {
-      return this.store(keys, objects);
-    } finally {
-      this.#nextRequest = undefined;
-    }
+    const storeOptions: StoreOptions = { signal: options.signal, [REQUEST]: options };
+    return this.store(keys, objects, storeOptions);
   }
 
   /** Waits for proxy notifications sent so far (they never delay a store). */
@@ -115,8 +126,13 @@ export class PdSenderAdapter extends L2AdapterBase {
     await this.#proxy?.flush();
   }
 
-  protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreResult> {
-    const request = this.#nextRequest ?? { requestId: randomUUID(), lastBatch: true };
+  protected async _store(
+    keys: readonly ObjectKey[],
+    objects: readonly Uint8Array[],
+    options: StoreOptions = {},
+  ): Promise<StoreResult> {
+    const request = options[REQUEST] ?? { requestId: randomUUID(), lastBatch: true };
+    const signal = options.signal;
     const reqId = request.requestId;
     const lastBatch = request.lastBatch ?? true;
     const groups = new Map<number, number[]>();
@@ -134,17 +150,36 @@ export class PdSenderAdapter extends L2AdapterBase {
     } catch (error) {
       return { ok: false, bytesWritten: 0, error: error as L2Error };
     }
+    // Every rank's link first: its handshake gave the receiver's limits, and a chunk over them fails
+    // this store alone, before anything is sent, while other stores on the same link go on.
+    const linked = await Promise.allSettled(
+      [...groups].map(async ([rank, indices]) => ({ rank, indices, channel: await this.#channel(rank) })),
+    );
+    for (const link of linked) {
+      if (link.status === "rejected") continue;
+      const { rank, indices, channel } = link.value;
+      const i = indices.find((j) => objects[j]!.byteLength > channel.maxChunkBytes);
+      if (i !== undefined) {
+        const error = this.#chunkTooLarge(rank, keys[i]!, i, objects[i]!.byteLength, channel.maxChunkBytes);
+        this.#batchesFailed++;
+        return { ok: false, bytesWritten: 0, error };
+      }
+    }
     const results = await Promise.allSettled(
-      [...groups].flatMap(([rank, indices]) =>
-        splitIntoSubBatches(indices, objects).map(async (part) => {
-          const channel = await this.#channel(rank);
+      linked.flatMap((link) => {
+        if (link.status === "rejected") return [Promise.reject(link.reason)];
+        const { indices, channel } = link.value;
+        const push = channel.willPush(indices.map((i) => keys[i]!));
+        const maxBytes = push ? Number.POSITIVE_INFINITY : SUB_BATCH_BYTES;
+        return splitIntoSubBatches(indices, objects, channel.maxKeys, maxBytes).map(async (part) => {
           return channel.sendBatch(
             reqId,
             part.map((i) => keys[i]!),
             part.map((i) => objects[i]!),
+            signal,
           );
-        }),
-      ),
+        });
+      }),
     );
     const failure = results.find((r) => r.status === "rejected");
     const bytesWritten = results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
@@ -210,6 +245,19 @@ export class PdSenderAdapter extends L2AdapterBase {
     };
   }
 
+  #chunkTooLarge(rank: number, key: ObjectKey, index: number, size: number, limit: number): L2Error {
+    const host = `${this.#config.peerHost}:${this.#config.peerAllocPort[rank]}`;
+    return new L2Error(
+      "ARGUMENT_INVALID",
+      `chunk too large: objects[${index}] (${key}) is ${size} bytes, and the receiver ${host} (rank ${rank}) takes chunks of at most ${limit} bytes (its buffer_size); nothing of this store was sent`,
+      {
+        adapterType: this.type,
+        field: "buffer_size",
+        hint: `raise the receiver's buffer_size to at least ${size} or store chunks of at most ${limit} bytes`,
+      },
+    );
+  }
+
   async #cancel(rank: number, reqId: string, keys: ObjectKey[]): Promise<void> {
     try {
       const channel = await this.#channels.get(rank);
@@ -240,15 +288,16 @@ export class PdSenderAdapter extends L2AdapterBase {
       authToken: config.authToken,
       connectTimeoutMs: config.connectTimeoutMs,
       transferTimeoutMs: config.transferTimeoutMs,
+      tls: undefined,
     };
     const current = this.#channels.get(rank);
     const opening = (async (): Promise<SenderChannel> => {
       const previous = await current?.catch(() => undefined);
       if (previous?.usable) return previous;
       previous?.close();
-      return config.transferChannel === "mock_memory"
-        ? MockMemorySenderChannel.open(target)
-        : TcpSenderConnection.open(target, this.logger);
+      if (config.transferChannel === "mock_memory") return MockMemorySenderChannel.open(target);
+      this.#tls ??= loadTlsMaterial(config);
+      return TcpSenderConnection.open({ ...target, tls: await this.#tls }, this.logger);
     })();
     this.#channels.set(rank, opening);
     return opening;

@@ -38,6 +38,11 @@ export class StagingBuffer {
     return this.#usedBytes;
   }
 
+  /** Bytes a region of `size` takes (aligned). */
+  footprint(size: number): number {
+    return align(size);
+  }
+
   get waitingBatches(): number {
     return this.#waiters.length;
   }

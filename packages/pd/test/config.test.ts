@@ -180,6 +180,11 @@ describe("PdL2AdapterConfig", () => {
       connect_timeout_ms: 1000,
       transfer_timeout_ms: 2000,
       admission_timeout_ms: 3000,
+      handshake_timeout_ms: 4000,
+      max_connections: 64,
+      max_connections_per_host: 8,
+      peer_buffer_share: 0.25,
+      tls_enable: false,
       eviction: { eviction_policy: "LRU", trigger_watermark: 0.9, eviction_ratio: 0.1 },
       persist_enabled: false,
       shared: true,
@@ -208,6 +213,46 @@ describe("PdL2AdapterConfig", () => {
     expect(parseError({ ...sender, persist_enabled: "yes" }).field).toBe("persist_enabled");
   });
 
+  it("checks the limits and TLS fields, naming the field", () => {
+    const receiver = { ...sender, role: "receiver" };
+    expect(parseError({ ...receiver, peer_buffer_share: 0 }).field).toBe("peer_buffer_share");
+    expect(parseError({ ...receiver, peer_buffer_share: 1.5 }).field).toBe("peer_buffer_share");
+    expect(parseError({ ...receiver, max_connections: 0 }).field).toBe("max_connections");
+    expect(parseError({ ...receiver, max_connections_per_host: 2.5 }).field).toBe("max_connections_per_host");
+    expect(parseError({ ...receiver, handshake_timeout_ms: 0 }).field).toBe("handshake_timeout_ms");
+    expect(parseError({ ...receiver, tls_enable: "yes" }).field).toBe("tls_enable");
+    const noCert = parseError({ ...receiver, tls_enable: true });
+    expect(noCert.field).toBe("tls_cert_file");
+    expect(noCert.message).toMatch(/needs a certificate/);
+    expect(parseError({ ...receiver, tls_enable: true, tls_cert_file: "c.pem" }).field).toBe("tls_key_file");
+    expect(parseError({ ...sender, tls_ca_file: "ca.pem" }).message).toMatch(
+      /no effect without "tls_enable"/,
+    );
+    expect(parseError({ ...sender, tls_enable: true, transfer_channel: "mock_memory" }).field).toBe(
+      "tls_enable",
+    );
+    const tls = PdL2AdapterConfig.fromDict({
+      ...receiver,
+      tls_enable: true,
+      tls_cert_file: "c.pem",
+      tls_key_file: "k.pem",
+      tls_ca_file: "ca.pem",
+    });
+    expect(tls).toMatchObject({
+      tlsEnable: true,
+      tlsCertFile: "c.pem",
+      tlsKeyFile: "k.pem",
+      tlsCaFile: "ca.pem",
+    });
+    expect(PdL2AdapterConfig.fromDict(receiver)).toMatchObject({
+      handshakeTimeoutMs: 5000,
+      maxConnections: 512,
+      maxConnectionsPerHost: 128,
+      peerBufferShare: 1,
+      tlsEnable: false,
+    });
+  });
+
   it("help names every field and says required or optional", () => {
     const help = PdL2AdapterConfig.help();
     const fields = [
@@ -226,6 +271,14 @@ describe("PdL2AdapterConfig", () => {
       "connect_timeout_ms",
       "transfer_timeout_ms",
       "admission_timeout_ms",
+      "handshake_timeout_ms",
+      "max_connections",
+      "max_connections_per_host",
+      "peer_buffer_share",
+      "tls_enable",
+      "tls_ca_file",
+      "tls_cert_file",
+      "tls_key_file",
       "eviction",
       "persist_enabled",
     ];

@@ -9,6 +9,7 @@ import type { PdSenderAdapter } from "../src/sender.js";
 import { encodeAllocRequest, encodeControlFrame, ProtocolError } from "../src/wire/codec.js";
 import { FRAME_MAGIC, FrameType, writeFrameHeader } from "../src/wire/frame.js";
 import { FrameReader } from "../src/wire/frame-reader.js";
+import { attach } from "./fixtures/wire-client.mjs";
 import { freePort, quietLogger } from "./helpers.js";
 
 const SEED = 20_260_611;
@@ -35,16 +36,31 @@ const frameLike = fc.oneof(
       return new Uint8Array(Buffer.concat([header, body]));
     }),
   fc.constantFrom(
-    encodeControlFrame(FrameType.Hello, 0, { version: 1, sender_id: "x" }),
-    encodeControlFrame(FrameType.Attach, 0, { session: "nope" }),
+    encodeControlFrame(FrameType.Hello, 0, { version: 2, sender_id: "x", nonce: "00", mac: "" }),
+    encodeControlFrame(FrameType.Hello, 0, { version: 2, sender_id: "x", nonce: "00", mac: "ab".repeat(32) }),
+    encodeControlFrame(FrameType.Attach, 0, { session: "nope", mac: "" }),
+    encodeControlFrame(FrameType.Challenge, 0, { version: 2, nonce: "00" }),
     encodeAllocRequest(1, "r", [key("a")], [1 << 20]),
     encodeControlFrame(FrameType.AllocRequest, 2, { req_id: "r", keys: [{}], sizes: [-1] }),
     encodeControlFrame(FrameType.AllocRequest, 3, { req_id: "r", keys: new Array(9000).fill(0), sizes: [] }),
     encodeControlFrame(FrameType.Cancel, 0, { req_id: 5 }),
     encodeControlFrame(FrameType.Cancel, 0, { req_id: "", keys: [] }),
     encodeAllocRequest(4, "", [key("b")], [10]),
+    encodeAllocRequest(5, "r", [key("c"), key("d")], [10, 10], true),
+    Buffer.concat([encodeAllocRequest(6, "r", [key("e")], [4], true), dataFrame(6, 0, 0, 4)]),
+    dataFrame(5, 0, 1, 10),
+    dataFrame(5, 0, 7, 10),
   ),
 );
+
+/** A DATA frame with `size` payload bytes: slot id, key index (pushed batches use slot 0). */
+function dataFrame(corr: number, slot: number, index: number, size: number): Buffer {
+  const frame = Buffer.alloc(24 + size, 0x33);
+  writeFrameHeader(frame, FrameType.Data, corr, 8 + size);
+  frame.writeUInt32BE(slot, 16);
+  frame.writeUInt32BE(index, 20);
+  return frame;
+}
 
 describe("FrameReader on arbitrary bytes", () => {
   it("either parses or throws ProtocolError, never anything else", () => {
@@ -149,22 +165,10 @@ describe("receiver under random and truncated frames (TCP)", () => {
     await receiver?.close();
   });
 
-  async function attach(): Promise<Socket> {
-    const init = connect({ host: "127.0.0.1", port: ports.init });
-    init.write(encodeControlFrame(FrameType.Hello, 0, { version: 1, sender_id: "fuzz" }));
-    const hello = await new Promise<Buffer>((resolve) => {
-      let buf = Buffer.alloc(0);
-      init.on("data", (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 16 && buf.length >= 16 + buf.readUInt32BE(12)) resolve(buf);
-      });
-    });
-    init.destroy();
-    const session = JSON.parse(hello.subarray(16).toString()).session;
-    const socket = connect({ host: "127.0.0.1", port: ports.alloc });
+  async function attached(): Promise<Socket> {
+    const { socket } = await attach({ initPort: ports.init, allocPort: ports.alloc });
     socket.on("error", () => {});
     socket.resume();
-    socket.write(encodeControlFrame(FrameType.Attach, 0, { session }));
     return socket;
   }
 
@@ -179,7 +183,7 @@ describe("receiver under random and truncated frames (TCP)", () => {
           const cut = bytes.subarray(0, Math.ceil((bytes.length * (100 - truncatePercent / 2)) / 100));
           const socket =
             where === "attached"
-              ? await attach()
+              ? await attached()
               : connect({ host: "127.0.0.1", port: where === "init" ? ports.init : ports.alloc });
           socket.on("error", () => {});
           socket.resume();

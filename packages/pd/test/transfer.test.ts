@@ -6,7 +6,8 @@ import { createPdAdapter } from "../src/pd-adapter.js";
 import type { PdReceiverAdapter } from "../src/receiver.js";
 import type { PdSenderAdapter } from "../src/sender.js";
 import { encodeControlFrame } from "../src/wire/codec.js";
-import { FrameType, writeFrameHeader } from "../src/wire/frame.js";
+import { FRAME_MAGIC, FrameType, writeFrameHeader } from "../src/wire/frame.js";
+import { attach, frames } from "./fixtures/wire-client.mjs";
 import { freePort, quietLogger, recordingLogger } from "./helpers.js";
 
 const MIB = 1024 * 1024;
@@ -134,6 +135,53 @@ for (const channel of ["mock_memory", "nixl"] as const) {
       await receiver.delete([key("a")]);
       expect((await waiting).ok).toBe(true);
       expect((await receiver.lookupAndLock([key("a"), key("b"), key("c")])).toString()).toBe("011");
+    });
+
+    it("aborting a store that waits for space fails it with ABORTED and leaves nothing reserved", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: 2 * MIB, admission_timeout_ms: 30_000 });
+      const sender = await senderOf(p, extra);
+      expect((await sender.store([key("a"), key("b")], [chunk(MIB, 1), chunk(MIB, 2)])).ok).toBe(true);
+      const controller = new AbortController();
+      const waiting = sender.store([key("c")], [chunk(MIB, 3)], { signal: controller.signal });
+      await until(() => receiver.status().waitingBatches === 1);
+      controller.abort();
+      const result = await waiting;
+      expect(result).toMatchObject({ ok: false, bytesWritten: 0 });
+      expect(result.error?.code).toBe("ABORTED");
+      await until(() => receiver.status().waitingBatches === 0);
+      expect(receiver.status()).toMatchObject({
+        stagingBytesReserved: 0,
+        pendingBatches: 0,
+        storedObjectCount: 2,
+      });
+      // The link is intact: after a delete the next store goes through.
+      await receiver.delete([key("a")]);
+      expect((await sender.store([key("d")], [chunk(MIB, 4)])).ok).toBe(true);
+      expect((await receiver.lookupAndLock([key("c"), key("d")])).toString()).toBe("01");
+      // An already-aborted signal sends nothing.
+      const before = receiver.status().storedObjectCount;
+      const pre = await sender.store([key("e")], [chunk(10, 5)], { signal: AbortSignal.abort() });
+      expect(pre.error?.code).toBe("ABORTED");
+      expect(receiver.status().storedObjectCount).toBe(before);
+    });
+
+    it("aborting the receiver's own store that waits for space fails it with ABORTED", async () => {
+      const p = await ports();
+      const receiver = await receiverOf(p, { ...extra, buffer_size: MIB, admission_timeout_ms: 30_000 });
+      expect((await receiver.store([key("a")], [chunk(MIB, 1)])).ok).toBe(true);
+      const controller = new AbortController();
+      const waiting = receiver.store([key("b")], [chunk(MIB, 2)], { signal: controller.signal });
+      await until(() => receiver.status().waitingBatches === 1);
+      controller.abort();
+      const result = await waiting;
+      expect(result.ok).toBe(false);
+      expect(result.error?.code).toBe("ABORTED");
+      expect(receiver.status()).toMatchObject({
+        waitingBatches: 0,
+        storedObjectCount: 1,
+        stagingBytesUsed: MIB,
+      });
     });
 
     it("a failed batch of a multi-batch request cancels the request's earlier batches", async () => {
@@ -295,13 +343,17 @@ describe("pd failure handling over TCP", () => {
     const p = await tcpPorts();
     const sockets: Socket[] = [];
     const servers: Server[] = [];
-    // Answers the handshake and the attach, then stays silent.
+    // Answers the handshake and the attach (no token, so no proofs), then stays silent.
+    const helloOk = { session: "s", receiver_id: "silent", max_chunk_bytes: MIB, max_keys: 8192 };
     for (const [port, reply] of [
-      [p.init[0]!, encodeControlFrame(FrameType.HelloOk, 0, { session: "s" })],
+      [p.init[0]!, encodeControlFrame(FrameType.HelloOk, 0, helloOk)],
       [p.alloc[0]!, encodeControlFrame(FrameType.AttachOk, 0, {})],
     ] as const) {
       const server = createServer((s) => {
         sockets.push(s);
+        s.write(
+          encodeControlFrame(FrameType.Challenge, 0, { version: 2, receiver_id: "silent", nonce: "00" }),
+        );
         s.once("data", () => s.write(reply));
       });
       await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
@@ -358,14 +410,13 @@ describe("pd failure handling over TCP", () => {
     const receiver = await receiverOf(p);
     const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
     cleanups.push(() => void socket.destroy());
-    const replies: Buffer[] = [];
-    socket.on("data", (d: Buffer) => replies.push(d));
-    const closed = new Promise((r) => socket.once("close", r));
-    socket.write(encodeControlFrame(FrameType.Attach, 0, { session: "0123" }));
-    await closed;
-    const reply = Buffer.concat(replies);
-    expect(reply.readUInt8(4)).toBe(FrameType.Refused);
-    expect(reply.subarray(16).toString()).toMatch(/handshake on the init port first/);
+    const next = frames(socket);
+    expect((await next())?.type).toBe(FrameType.Challenge);
+    socket.write(encodeControlFrame(FrameType.Attach, 0, { session: "0123", mac: "" }));
+    const reply = await next();
+    expect(reply?.type).toBe(FrameType.Refused);
+    expect(String(reply?.body.reason)).toMatch(/handshake on the init port first/);
+    expect(await next()).toBeNull();
     expect(receiver.status().sessions).toBe(0);
   });
 
@@ -377,7 +428,7 @@ describe("pd failure handling over TCP", () => {
     const closed = new Promise((r) => intruder.once("close", r));
     // Slot ids are small integers: the intruder writes to slot 1 of batch 1, which it never got.
     const header = Buffer.alloc(24);
-    header.writeUInt32BE(0x58504431, 0);
+    header.writeUInt32BE(FRAME_MAGIC, 0);
     header.writeUInt8(FrameType.Data, 4);
     header.writeUInt32BE(1, 8);
     header.writeUInt32BE(8 + 10, 12);
@@ -389,28 +440,10 @@ describe("pd failure handling over TCP", () => {
   });
 });
 
-/** Handshake and attach by hand; returns the attached alloc-port socket. */
+/** Handshake and attach by hand (no token); returns the attached alloc-port socket. */
 async function attachRaw(p: { init: number[]; alloc: number[] }): Promise<Socket> {
-  const readFrame = (s: Socket) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      let buf = Buffer.alloc(0);
-      const onData = (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length >= 16 && buf.length >= 16 + buf.readUInt32BE(12)) {
-          s.off("data", onData);
-          resolve(JSON.parse(buf.subarray(16, 16 + buf.readUInt32BE(12)).toString()));
-        }
-      };
-      s.on("data", onData);
-    });
-  const init = connect({ host: "127.0.0.1", port: p.init[0]! });
-  init.write(encodeControlFrame(FrameType.Hello, 0, { version: 1, sender_id: "raw" }));
-  const hello = await readFrame(init);
-  init.destroy();
-  const socket = connect({ host: "127.0.0.1", port: p.alloc[0]! });
+  const { socket } = await attach({ initPort: p.init[0]!, allocPort: p.alloc[0]! });
   cleanups.push(() => void socket.destroy());
-  socket.write(encodeControlFrame(FrameType.Attach, 0, { session: hello.session }));
-  await readFrame(socket);
   return socket;
 }
 

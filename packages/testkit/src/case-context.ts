@@ -13,7 +13,7 @@ export class CaseSkipped extends Error {
   }
 }
 
-export const DEFAULT_MODEL = "conformance-org/model-a";
+const DEFAULT_MODEL = "conformance-org/model-a";
 
 /**
  * Everything one case needs: adapters (guarded by timeouts, closed afterwards), fresh keys, temp

@@ -1,12 +1,15 @@
 import { CaseContext } from "./case-context.js";
 import { chunkCases } from "./cases/chunk-cases.js";
-import { closeCases, shapeCases } from "./cases/close-cases.js";
+import { closeCases } from "./cases/close-cases.js";
 import { concurrencyCases } from "./cases/concurrency-cases.js";
+import { deleteCases } from "./cases/delete-cases.js";
 import { keyCases } from "./cases/key-cases.js";
 import { listCases } from "./cases/list-cases.js";
 import { listenerCases } from "./cases/listener-cases.js";
-import { deleteCases, loadCases } from "./cases/load-cases.js";
-import { lockCases, lookupCases } from "./cases/lookup-lock-cases.js";
+import { loadCases } from "./cases/load-cases.js";
+import { lockCases } from "./cases/lock-cases.js";
+import { lookupCases } from "./cases/lookup-cases.js";
+import { shapeCases } from "./cases/shape-cases.js";
 import { storeCases } from "./cases/store-cases.js";
 import { usageCases } from "./cases/usage-cases.js";
 import { bindCase, type CaseDefinition, type CaseOutcome, type ConformanceCase } from "./conformance-case.js";

@@ -39,7 +39,7 @@ export const DEFAULT_CHUNK_SIZES: readonly number[] = Object.freeze([
   MIB,
   16 * MIB,
 ]);
-export const MAX_CHUNK_SIZE = 64 * MIB;
+const MAX_CHUNK_SIZE = 64 * MIB;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CASE_TIMEOUT_MS = 120_000;
 

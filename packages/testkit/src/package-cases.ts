@@ -7,10 +7,10 @@ import {
   type L2AdapterTypeDefinition,
   L2Error,
   MANIFEST_FIELD,
+  resolvePackageEntry,
   SUPPORTED_CONTRACTS,
   silentLogger,
 } from "@x/l2-core";
-import { exports as resolveExports } from "resolve.exports";
 import { expect } from "vitest";
 
 export interface PackageConformanceOptions {
@@ -63,15 +63,15 @@ class PackageUnderTest {
     return entries.map(([type, subpath]) => [type, subpath as string]);
   }
 
-  /** The file `subpath` resolves to through `exports` (import/node conditions), or undefined. */
+  /**
+   * The file `subpath` resolves to, by the same rule the registry imports it with (core's
+   * resolvePackageEntry: "exports" with the node and import conditions), or undefined; the kit also
+   * requires an "exports" map, which the registry does not.
+   */
   async entryFile(subpath: string): Promise<string | undefined> {
     const json = await this.json();
-    let target: string | undefined;
-    try {
-      target = resolveExports(json, subpath, { conditions: ["node", "import"] })?.[0];
-    } catch {
-      target = undefined;
-    }
+    if (json.exports === undefined) return undefined;
+    const target = resolvePackageEntry(json, subpath);
     return target === undefined ? undefined : resolvePath(this.dir, target);
   }
 

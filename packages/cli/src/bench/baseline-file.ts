@@ -1,24 +1,25 @@
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { gbPerSecond, runPool } from "./stats.js";
+import { runPool } from "./stats.js";
 
 /**
- * One timed pass of writing `count` chunk files the way a crash-safe file store does (write a temp file,
- * close, rename into place; no fsync, like the page-cache writes the adapter's own store would measure
- * unless it syncs) and one of reading them back into reused buffers. `dir` must not exist yet; it is
- * created 0700 and removed afterwards.
+ * One round of the file baseline: write `count` chunk files the way a crash-safe file store does (write
+ * a temp file, close, rename into place; no fsync, like an adapter store that does not sync), then read
+ * them back into reused buffers. `dir` must not exist yet; it is created 0700 and removed afterwards.
+ * Returns the seconds of each pass.
  */
-export async function measureFileRoundTrip(
+export async function fileRoundTrip(
   dir: string,
   sources: readonly Buffer[],
   targets: readonly Buffer[],
   count: number,
   concurrency: number,
-): Promise<{ writeGbPerS: number; readGbPerS: number }> {
+  beforeWrite: () => void,
+): Promise<{ writeSeconds: number; readSeconds: number }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   try {
     const name = (i: number) => join(dir, `chunk-${i}.bin`);
-    let bytes = 0;
+    beforeWrite();
     let started = performance.now();
     await runPool(count, concurrency, async (i) => {
       const source = sources[i % sources.length]!;
@@ -34,11 +35,9 @@ export async function measureFileRoundTrip(
         await handle.close();
       }
       await rename(temp, name(i));
-      bytes += source.length;
     });
-    const writeGbPerS = gbPerSecond(bytes, (performance.now() - started) / 1000);
+    const writeSeconds = (performance.now() - started) / 1000;
 
-    bytes = 0;
     started = performance.now();
     await runPool(count, concurrency, async (i) => {
       const target = targets[i % targets.length]!;
@@ -53,10 +52,8 @@ export async function measureFileRoundTrip(
       } finally {
         await handle.close();
       }
-      bytes += target.length;
     });
-    const readGbPerS = gbPerSecond(bytes, (performance.now() - started) / 1000);
-    return { writeGbPerS, readGbPerS };
+    return { writeSeconds, readSeconds: (performance.now() - started) / 1000 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

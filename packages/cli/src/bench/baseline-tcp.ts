@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
-import { gbPerSecond } from "./stats.js";
 import { FrameReader, frameHeader, OP_ACK, OP_GET, OP_PUT } from "./tcp-frames.js";
 
 const READ_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -88,8 +87,12 @@ export class LoopbackPeer {
     readonly connections: LoopbackConnection[],
   ) {}
 
-  static async start(maxPayload: number, connections: number): Promise<LoopbackPeer> {
-    const script = new URL("./tcp-peer.js", import.meta.url);
+  /** `script` is the built peer (dist/tcp-peer.js beside this module unless a test names it). */
+  static async start(
+    maxPayload: number,
+    connections: number,
+    script: URL | string = new URL("./tcp-peer.js", import.meta.url),
+  ): Promise<LoopbackPeer> {
     const child = fork(script, [String(maxPayload)], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
     try {
       const [message] = (await Promise.race([
@@ -128,38 +131,36 @@ export class LoopbackPeer {
 
   /**
    * One timed pass each of PUT and GET over `count` chunks, `batch` per request burst, one burst per
-   * connection at a time (so connections = in-flight batches, as in the adapter bench).
+   * connection at a time (so connections = in-flight batches, as in the adapter bench); their seconds.
    */
   async measure(
     sources: readonly Buffer[],
     targets: readonly Buffer[],
     count: number,
     batch: number,
-  ): Promise<{ putGbPerS: number; getGbPerS: number }> {
+  ): Promise<{ writeSeconds: number; readSeconds: number }> {
     const bursts: [number, number][] = [];
     for (let start = 0; start < count; start += batch) bursts.push([start, Math.min(count, start + batch)]);
     const pass = async (
       send: (connection: LoopbackConnection, start: number, end: number) => Promise<void>,
     ) => {
       let next = 0;
-      let bytes = 0;
       const started = performance.now();
       await Promise.all(
         this.connections.map(async (connection) => {
           while (next < bursts.length) {
             const [start, end] = bursts[next++]!;
             await send(connection, start, end);
-            for (let i = start; i < end; i++) bytes += sources[i % sources.length]!.length;
           }
         }),
       );
-      return gbPerSecond(bytes, (performance.now() - started) / 1000);
+      return (performance.now() - started) / 1000;
     };
     const pick = (list: readonly Buffer[], start: number, end: number) =>
       Array.from({ length: end - start }, (_, i) => list[(start + i) % list.length]!);
-    const putGbPerS = await pass((c, start, end) => c.put(pick(sources, start, end)));
-    const getGbPerS = await pass((c, start, end) => c.get(pick(targets, start, end)));
-    return { putGbPerS, getGbPerS };
+    const writeSeconds = await pass((c, start, end) => c.put(pick(sources, start, end)));
+    const readSeconds = await pass((c, start, end) => c.get(pick(targets, start, end)));
+    return { writeSeconds, readSeconds };
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { kvRank, ObjectKey } from "@x/l2-core";
 
-export const BENCH_MODEL = "x-l2-bench/model";
+const BENCH_MODEL = "x-l2-bench/model";
 const RANK = kvRank(1, 0, 1, 0);
 
 /**

@@ -1,5 +1,5 @@
 import { formatTable } from "../text-table.js";
-import type { BaselineFigures, BaselineRatios } from "./baseline.js";
+import type { BaselineReport } from "./baseline.js";
 import type { BenchOptions } from "./bench-options.js";
 import { BENCH_OPERATIONS, type BenchOperation, type OpSummary } from "./op-stats.js";
 import type { AdapterBenchResult } from "./run-adapter-bench.js";
@@ -26,7 +26,7 @@ export interface BenchReport {
   lookup: AdapterBenchResult["lookup"];
   problems: AdapterBenchResult["problems"];
   verification: AdapterBenchResult["verification"];
-  baseline: (BaselineFigures & { ratios: BaselineRatios }) | null;
+  baseline: BaselineReport | null;
   ok: boolean;
 }
 
@@ -60,10 +60,8 @@ export function formatBenchReport(report: BenchReport): string {
   );
   lines.push("");
   const ratioFor = (op: BenchOperation) => {
-    const ratios = report.baseline?.ratios;
-    if (!ratios) return undefined;
-    if (op === "store") return ratios.store;
-    if (op === "load") return ratios.load;
+    if (op === "store") return report.baseline?.store;
+    if (op === "load") return report.baseline?.load;
     return undefined;
   };
   const header = ["op", "calls", "keys", "GB/s", "calls/s", "keys/s", "p50 ms", "p99 ms"];
@@ -105,24 +103,25 @@ export function formatBenchReport(report: BenchReport): string {
     const b = report.baseline;
     lines.push("");
     lines.push(
-      `baseline (same chunk size, batch and in-flight; median of ${b.repeats} passes of ${b.chunks_per_pass} chunks, ${b.files_per_pass} files):`,
+      `baseline: ${b.medium} medium${b.medium_declared ? "" : " (the type declares no x-l2.media; memory assumed)"}, the same work as the adapter, one round between each of its ${b.rounds} rounds (B A A B ...), medians over rounds${b.flushed_before_writes ? "; dirty pages written back before every write pass" : ""}:`,
     );
     lines.push(
       formatTable(
-        ["machine", "GB/s"],
-        [
-          ["memcpy into reused buffer", gb(b.memcpy_gb_per_s)],
-          ["file write tmp + rename", gb(b.file_write_rename_gb_per_s)],
-          ["file read into reused buffer", gb(b.file_read_gb_per_s)],
-          ["tcp loopback put (2 processes)", gb(b.tcp_put_gb_per_s)],
-          ["tcp loopback get (2 processes)", gb(b.tcp_get_gb_per_s)],
-        ],
+        ["op", "adapter bytes/round", "baseline", "baseline bytes/round", "baseline GB/s", "ratio"],
+        (["store", "load"] as const).map((op) => {
+          const c = b[op];
+          return [
+            op,
+            formatSize(c.adapter_bytes_per_round),
+            c.baseline,
+            formatSize(c.baseline_bytes_per_round),
+            gb(c.baseline_gb_per_s),
+            fixed(c.ratio, 2),
+          ];
+        }),
       ).trimEnd(),
     );
-    lines.push(`file baseline directory: ${b.file_dir}-<pass> (removed)`);
-    lines.push(
-      `ratios (${b.ratios.kind} adapter): store = ${fixed(b.ratios.store.ratio, 2)} x ${b.ratios.store.baseline}; load = ${fixed(b.ratios.load.ratio, 2)} x ${b.ratios.load.baseline}`,
-    );
+    if (b.file_dir) lines.push(`file baseline directory: ${b.file_dir}-<round> (removed)`);
   }
   lines.push(report.ok ? "result: ok" : "result: FAILED");
   return `${lines.join("\n")}\n`;

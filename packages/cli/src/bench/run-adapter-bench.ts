@@ -42,6 +42,11 @@ export interface AdapterBenchHooks {
   onCall?(operation: BenchOperation, round: number): void;
   /** Aborting stops the run after the calls already pending; the round's keys are then deleted. */
   signal?: AbortSignal;
+  /** Untimed work before a round starts and after it ends (a baseline interleaved with the rounds). */
+  beforeRound?(round: number): Promise<void>;
+  afterRound?(round: number): Promise<void>;
+  /** Untimed, right before each store phase (e.g. writing dirty pages back). */
+  beforeStore?(): void;
 }
 
 /** Thrown by runAdapterBench when its signal aborted it (after cleaning up). */
@@ -135,12 +140,15 @@ export async function runAdapterBench(
   };
 
   for (let round = 0; round < rounds; round++) {
+    // Before the round's chunks are filled: the hook may use the buffers.
+    await hooks.beforeRound?.(round);
     const keys = Array.from({ length: numKeys }, (_, i) => benchKey(run, round, i, true));
     const absent = Array.from({ length: numKeys }, (_, i) => benchKey(run, round, i, false));
     const seeds = keys.map((_, i) => patternSeed(run, round, i));
     for (let i = 0; i < numKeys; i++) fillPattern(sources[i]!, seeds[i]!, scratch);
     let locked: ObjectKey[] = [];
     try {
+      hooks.beforeStore?.();
       await phase("store", round, async (start, end) => {
         const expected = (end - start) * chunkSize;
         try {
@@ -212,6 +220,7 @@ export async function runAdapterBench(
       for (const [start, end] of batches) await adapter.delete(keys.slice(start, end)).catch(() => {});
       throw error;
     }
+    await hooks.afterRound?.(round);
   }
 
   verification.ok = !verify || (verification.mismatched_keys === 0 && verification.missed_keys === 0);

@@ -1,12 +1,24 @@
-import { createConsoleLogger, isL2Error, type L2Adapter, L2Error } from "@x/l2-core";
-import { adapterKind, baselineDir, baselineRatios, measureBaselines } from "../bench/baseline.js";
+import {
+  type AdapterMedium,
+  createConsoleLogger,
+  isL2Error,
+  type L2Adapter,
+  type L2AdapterRegistry,
+  L2Error,
+} from "@x/l2-core";
+import {
+  type BaselineRound,
+  baselineReport,
+  flushPageCache,
+  type MediumBaseline,
+  startMediumBaseline,
+} from "../bench/baseline.js";
 import { type BenchOptions, MAX_BENCH_MEMORY_BYTES } from "../bench/bench-options.js";
 import { type ChosenConfig, chooseDefaultConfig } from "../bench/default-adapter.js";
 import { createProgressHooks } from "../bench/progress.js";
 import { type BenchReport, formatBenchReport, optionsJson } from "../bench/report.js";
 import { allocateBenchBuffers, BenchInterruptedError, runAdapterBench } from "../bench/run-adapter-bench.js";
 import { formatSize } from "../bench/size.js";
-import type { CliRegistry } from "../cli-registry.js";
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "../exit-codes.js";
 import { formatError } from "../format-error.js";
 
@@ -30,8 +42,8 @@ function isConfigurationError(error: unknown): boolean {
   );
 }
 
-async function chooseConfig(cli: CliRegistry, adapters: readonly string[]): Promise<ChosenConfig> {
-  if (adapters.length === 0) return chooseDefaultConfig(cli.registry);
+async function chooseConfig(registry: L2AdapterRegistry, adapters: readonly string[]): Promise<ChosenConfig> {
+  if (adapters.length === 0) return chooseDefaultConfig(registry);
   if (adapters.length > 1) {
     throw new L2Error(
       "ARGUMENT_INVALID",
@@ -39,7 +51,7 @@ async function chooseConfig(cli: CliRegistry, adapters: readonly string[]): Prom
       { field: "--l2-adapter" },
     );
   }
-  const [config] = await cli.registry.parseArgs(adapters);
+  const [config] = await registry.parseArgs(adapters);
   return { config: config!, source: "argument" };
 }
 
@@ -48,7 +60,10 @@ async function chooseConfig(cli: CliRegistry, adapters: readonly string[]): Prom
  * same-run machine baselines. Exit 0 when every operation did what it should, 1 when not, 2 when the
  * command line or config was wrong.
  */
-export async function benchCommand(cli: CliRegistry, options: BenchCommandOptions): Promise<number> {
+export async function benchCommand(
+  registry: L2AdapterRegistry,
+  options: BenchCommandOptions,
+): Promise<number> {
   const memory = 2 * options.numKeys * options.chunkSize;
   if (memory > MAX_BENCH_MEMORY_BYTES) {
     process.stderr.write(
@@ -64,7 +79,7 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
   }
   let chosen: ChosenConfig;
   try {
-    chosen = await chooseConfig(cli, options.l2Adapter);
+    chosen = await chooseConfig(registry, options.l2Adapter);
   } catch (error) {
     process.stderr.write(formatError(error));
     return EXIT_USAGE;
@@ -73,17 +88,39 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
   const say = (line: string) => {
     if (!options.json) process.stderr.write(`${line}\n`);
   };
-  if (chosen.fallbackReason) say(`x-l2 bench: ${chosen.fallbackReason}; using the mock adapter`);
-  say(`x-l2 bench: adapter ${chosen.config.type} ${JSON.stringify(configDict)}`);
 
   let adapter: L2Adapter;
   try {
-    adapter = await cli.registry.create(chosen.config, { logger: createConsoleLogger(chosen.config.type) });
+    adapter = await registry.create(chosen.config, { logger: createConsoleLogger(chosen.config.type) });
   } catch (error) {
     process.stderr.write(formatError(error));
     return isConfigurationError(error) ? EXIT_USAGE : EXIT_FAILURE;
   }
+  // The adapter and its config are named once, in the report; stderr only says the run started.
+  say("x-l2 bench: running (Ctrl-C stops it and deletes this round's keys)");
   const buffers = allocateBenchBuffers(options.numKeys, options.chunkSize);
+  let medium: AdapterMedium = "memory";
+  let declared = false;
+  let baseline: MediumBaseline | undefined;
+  const baselineRounds: BaselineRound[] = [];
+  if (options.baseline) {
+    const info = (await registry.list()).find((entry) => entry.type === chosen.config.type);
+    declared = info?.medium !== undefined;
+    medium = info?.medium ?? "memory";
+    try {
+      baseline = await startMediumBaseline(medium, options, configDict, buffers);
+    } catch (error) {
+      await adapter.close().catch(() => {});
+      process.stderr.write(formatError(error));
+      return EXIT_FAILURE;
+    }
+  }
+  // Same work, interleaved: one baseline round per adapter round, before it in even rounds and after it in
+  // odd ones, so load from other processes and page-cache writeback hit both sides alike.
+  const flush = baseline?.medium === "file";
+  const runBaseline = async (round: number) => {
+    if (baseline) baselineRounds.push(await baseline.round(round));
+  };
   const progress = createProgressHooks(!options.json);
   // Ctrl-C: finish the pending calls, delete this round's keys, close the adapter, exit 130.
   const interrupt = new AbortController();
@@ -94,10 +131,14 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
     result = await runAdapterBench(adapter, options, buffers, {
       ...progress.hooks,
       signal: interrupt.signal,
+      beforeRound: (round) => (round % 2 === 0 ? runBaseline(round) : Promise.resolve()),
+      afterRound: (round) => (round % 2 === 1 ? runBaseline(round) : Promise.resolve()),
+      ...(flush ? { beforeStore: flushPageCache } : {}),
     });
   } catch (error) {
     progress.stop();
     await adapter.close().catch(() => {});
+    await baseline?.stop().catch(() => {});
     if (error instanceof BenchInterruptedError) {
       process.stderr.write(
         `x-l2 bench: interrupted; this round's keys were deleted and the adapter closed\n`,
@@ -111,29 +152,18 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
   }
   progress.stop();
   await adapter.close();
+  await baseline?.stop();
 
-  let baseline: BenchReport["baseline"] = null;
-  if (options.baseline) {
-    say("x-l2 bench: measuring machine baselines (memcpy, file, loopback tcp)...");
-    try {
-      const figures = await measureBaselines(
-        options,
-        baselineDir(configDict),
-        buffers.sources,
-        buffers.targets,
-      );
-      const ratios = baselineRatios(
-        adapterKind(configDict),
-        figures,
-        result.operations.store.gb_per_s,
-        result.operations.load.gb_per_s,
-      );
-      baseline = { ...figures, ratios };
-    } catch (error) {
-      process.stderr.write(formatError(error));
-      return EXIT_FAILURE;
-    }
-  }
+  const baselineJson: BenchReport["baseline"] = baseline
+    ? baselineReport(
+        baseline,
+        declared,
+        baselineRounds,
+        options.numKeys * options.chunkSize,
+        { storeGbPerS: result.operations.store.gb_per_s, loadGbPerS: result.operations.load.gb_per_s },
+        flush,
+      )
+    : null;
 
   const report: BenchReport = {
     adapter: {
@@ -147,7 +177,7 @@ export async function benchCommand(cli: CliRegistry, options: BenchCommandOption
     lookup: result.lookup,
     problems: result.problems,
     verification: result.verification,
-    baseline,
+    baseline: baselineJson,
     ok: result.ok,
   };
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBenchReport(report));

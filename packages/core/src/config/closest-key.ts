@@ -1,4 +1,13 @@
-import { distance } from "fastest-levenshtein";
+import { createRequire } from "node:module";
+
+// Needed only to word an error, so not loaded by importing core (it ships CommonJS).
+let levenshtein: ((a: string, b: string) => number) | undefined;
+const distance = (a: string, b: string) => {
+  levenshtein ??= (
+    createRequire(import.meta.url)("fastest-levenshtein") as typeof import("fastest-levenshtein")
+  ).distance;
+  return levenshtein(a, b);
+};
 
 /** The valid key nearest to `unknown`, if it is plausibly a typo of it. */
 export function closestKey(unknown: string, valid: readonly string[]): string | undefined {

@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { affinityTagSchema, serdeSchema } from "../serde/serde-config.js";
+import { loadZod } from "./zod.js";
 
 export const EVICTION_POLICIES = ["LRU", "IsolatedLRU", "noop"] as const;
 export type EvictionPolicyName = (typeof EVICTION_POLICIES)[number];
@@ -13,37 +12,22 @@ export interface EvictionConfig {
   readonly evictionRatio: number;
 }
 
-const fraction = (fallback: number) =>
-  z
-    .number()
-    .gt(0, { message: "must be greater than 0 and at most 1" })
-    .lte(1, { message: "must be greater than 0 and at most 1" })
-    .default(fallback);
-
-export const evictionSchema = z
-  .strictObject({
-    eviction_policy: z
-      .enum(EVICTION_POLICIES, { message: `must be one of ${EVICTION_POLICIES.join(", ")}` })
-      .describe("LRU (global, by usage watermark), IsolatedLRU (per cache salt, against quotas) or noop"),
-    trigger_watermark: fraction(0.8).describe("usage fraction that starts eviction"),
-    eviction_ratio: fraction(0.2).describe("fraction of tracked bytes evicted per round"),
-  })
-  .describe("L2 eviction; absent = no eviction");
-
-/** The keys every adapter type accepts besides its own, parsed by the framework. */
-export const sharedConfigShape = {
-  eviction: evictionSchema.optional(),
-  persist_enabled: z
-    .boolean()
-    .default(true)
-    .describe("keep stored data when the adapter shuts down (false: the adapter may delete it)"),
-  shared: z
-    .boolean()
-    .default(false)
-    .describe("the storage is shared by several adapter instances (one directory, bucket or server)"),
-  // serde: per-type kwargs are checked by parseSerdeConfig (src/serde), which also refuses tensor serdes.
-  serde: serdeSchema.optional(),
-  affinity_tag: affinityTagSchema,
-};
-
-export const SHARED_CONFIG_KEYS = Object.keys(sharedConfigShape);
+/** The `eviction` block's schema (snake_case keys, as in LMCache); built on first use. */
+export function evictionSchema() {
+  const z = loadZod();
+  const fraction = (fallback: number) =>
+    z
+      .number()
+      .gt(0, { message: "must be greater than 0 and at most 1" })
+      .lte(1, { message: "must be greater than 0 and at most 1" })
+      .default(fallback);
+  return z
+    .strictObject({
+      eviction_policy: z
+        .enum(EVICTION_POLICIES, { message: `must be one of ${EVICTION_POLICIES.join(", ")}` })
+        .describe("LRU (global, by usage watermark), IsolatedLRU (per cache salt, against quotas) or noop"),
+      trigger_watermark: fraction(0.8).describe("usage fraction that starts eviction"),
+      eviction_ratio: fraction(0.2).describe("fraction of tracked bytes evicted per round"),
+    })
+    .describe("L2 eviction; absent = no eviction");
+}

@@ -7,7 +7,7 @@ export interface HelpInput {
   example: Record<string, unknown>;
 }
 
-export function describeJsonType(schema: Record<string, any> | undefined): string {
+function describeJsonType(schema: Record<string, any> | undefined): string {
   if (!schema) return "any";
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return schema.enum.map((v: unknown) => JSON.stringify(v)).join(" | ");
@@ -32,7 +32,7 @@ function constraints(schema: Record<string, any>): string[] {
 }
 
 /** One line per field: `- name (type, required|optional, default X): meaning [constraints]`. */
-export function fieldLines(schema: Record<string, any>, indent = ""): string[] {
+function fieldLines(schema: Record<string, any>, indent = ""): string[] {
   const required = new Set<string>(schema.required ?? []);
   const lines: string[] = [];
   for (const [name, prop] of Object.entries<Record<string, any>>(schema.properties ?? {})) {

@@ -4,7 +4,7 @@ type AnySchema = z.ZodType;
 const WRAPPERS = new Set(["optional", "default", "prefault", "nullable", "readonly", "nonoptional", "catch"]);
 
 /** The schema with optional/default/nullable wrappers removed. */
-export function unwrapSchema(schema: AnySchema): AnySchema {
+function unwrapSchema(schema: AnySchema): AnySchema {
   let current = schema as any;
   while (current?._zod?.def && WRAPPERS.has(current._zod.def.type) && current._zod.def.innerType) {
     current = current._zod.def.innerType;

@@ -1,8 +1,5 @@
 import { missingAdapterMethods } from "../adapter-type.js";
 
-/** A class whose instances implement the adapter contract; constructed with `(config, context)`. */
-export type AdapterClass = abstract new (config: any, context: any) => unknown;
-
 /**
  * Why `value` is not usable as an adapter class, or undefined when it is. Checked by shape (a
  * constructor whose prototype chain has every contract method), never `instanceof`: a plugin built

@@ -1,10 +1,12 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { exports as resolveExports } from "resolve.exports";
 import { L2Error } from "../errors.js";
-import { missingSpecifier } from "../registry/load-error.js";
-import type { PackageInfo } from "../registry/package-manifest.js";
-import { findInstalledPackage } from "./find-package.js";
+import {
+  findInstalledPackage,
+  type PackageInfo,
+  resolvePackageEntry,
+} from "../registry/installed-package.js";
+import { missingSpecifier } from "../registry/registry-errors.js";
 import { type ModuleSpecifier, parseModuleSpecifier } from "./module-specifier.js";
 
 export interface LoadPluginModuleOptions {
@@ -89,18 +91,7 @@ async function locate(
       { adapterType: TYPE, field: "module_path", hint: `npm install ${packageName}` },
     );
   }
-  let target: string | undefined;
-  try {
-    target = pkg.json.exports
-      ? resolveExports(pkg.json, subpath, { conditions: ["node", "import"] })?.[0]
-      : subpath === "."
-        ? typeof pkg.json.main === "string"
-          ? pkg.json.main
-          : "./index.js"
-        : subpath;
-  } catch {
-    target = undefined;
-  }
+  const target = resolvePackageEntry(pkg.json, subpath);
   if (!target) {
     throw new L2Error(
       "PLUGIN_MODULE_NOT_FOUND",

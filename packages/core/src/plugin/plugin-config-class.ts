@@ -15,7 +15,7 @@ export interface ChosenConfigClass {
   readonly source: string;
 }
 
-export function isPluginConfigClass(value: unknown): value is PluginConfigClass {
+function isPluginConfigClass(value: unknown): value is PluginConfigClass {
   return (
     (typeof value === "function" || (typeof value === "object" && value !== null)) &&
     typeof (value as { fromDict?: unknown }).fromDict === "function"

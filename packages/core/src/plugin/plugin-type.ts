@@ -1,10 +1,11 @@
 import type { L2Adapter, L2AdapterContext } from "../adapter.js";
 import { defineL2AdapterType, type L2AdapterTypeDefinition, missingAdapterMethods } from "../adapter-type.js";
+import { pickSharedKeys, SHARED_CONFIG_KEYS, sharedConfigToDict } from "../config/shared-config.js";
 import { isL2Error, L2Error } from "../errors.js";
-import { silentLogger } from "../logger.js";
-import { type AdapterClass, adapterClassProblem } from "./adapter-class.js";
+import { type L2Logger, silentLogger } from "../logger.js";
+import { adapterClassProblem } from "./adapter-class.js";
 import { loadPluginModule } from "./load-plugin-module.js";
-import { PluginL2AdapterConfig } from "./plugin-config.js";
+import { getPluginConfigClass, type PluginL2AdapterConfig } from "./plugin-config.js";
 import { chooseConfigClass, describeExports, type PluginConfigClass } from "./plugin-config-class.js";
 
 export interface PluginAdapterTypeOptions {
@@ -24,21 +25,33 @@ export function createPluginAdapterType(
   options: PluginAdapterTypeOptions,
 ): L2AdapterTypeDefinition<PluginL2AdapterConfig> {
   return defineL2AdapterType({
-    configClass: PluginL2AdapterConfig,
+    configClass: getPluginConfigClass(),
     create: (config, context) => createPluginAdapter(config, context, options),
   });
 }
 
-/** Creates the adapter a parsed `plugin` config names; every failure is an L2Error naming module and export. */
-export async function createPluginAdapter(
+/** What a plugin config resolves to before anything is constructed. */
+export interface ResolvedPlugin {
+  readonly adapterClass: unknown;
+  /** The parsed adapter_params (the plugin's config instance, or the frozen params themselves). */
+  readonly adapterConfig: unknown;
+  /** The file or URL imported. */
+  readonly location: string;
+}
+
+/**
+ * Imports the module a `plugin` config names, checks its export is an adapter class and parses
+ * `adapter_params` with the plugin's config class: everything but constructing the adapter. Every
+ * failure is an L2Error naming the module and the export.
+ */
+export async function resolvePluginAdapter(
   config: PluginL2AdapterConfig,
-  context: L2AdapterContext,
   options: PluginAdapterTypeOptions,
-): Promise<L2Adapter> {
+  logger: L2Logger = silentLogger,
+): Promise<ResolvedPlugin> {
   const { modulePath, className, configClassName } = config;
   const adapterParams = config.adapterParams as Record<string, unknown>;
-  const logger = context.logger ?? silentLogger;
-  const { moduleNamespace } = await loadPluginModule(modulePath, {
+  const { moduleNamespace, location } = await loadPluginModule(modulePath, {
     root: options.root,
     allowModulePaths: options.allowModulePaths ?? false,
   });
@@ -73,14 +86,25 @@ export async function createPluginAdapter(
   let adapterConfig: unknown;
   if (chosen.configClass) {
     try {
-      adapterConfig = chosen.configClass.fromDict(cloneParams(adapterParams));
+      adapterConfig = chosen.configClass.fromDict(withSharedKeys(config, adapterParams, chosen.configClass));
     } catch (error) {
       throw paramsError(error, `${chosen.source} of module "${modulePath}"`, chosen.configClass);
     }
   } else {
     adapterConfig = deepFreeze(cloneParams(adapterParams));
   }
+  return { adapterClass, adapterConfig, location };
+}
 
+/** Creates the adapter a parsed `plugin` config names; every failure is an L2Error naming module and export. */
+async function createPluginAdapter(
+  config: PluginL2AdapterConfig,
+  context: L2AdapterContext,
+  options: PluginAdapterTypeOptions,
+): Promise<L2Adapter> {
+  const { modulePath, className } = config;
+  const logger = context.logger ?? silentLogger;
+  const { adapterClass, adapterConfig } = await resolvePluginAdapter(config, options, logger);
   // Only what exists: an adapter may test `"l1MemoryDesc" in context`.
   const pluginContext: L2AdapterContext = Object.freeze({
     logger,
@@ -127,7 +151,7 @@ function paramsError(error: unknown, rejectedBy: string, configClass?: PluginCon
   }
   return new L2Error(
     "PLUGIN_PARAMS_INVALID",
-    `plugin: adapter_params rejected by ${rejectedBy}: ${error instanceof Error ? error.message : String(error)}`,
+    `plugin: adapter_params rejected by ${rejectedBy}: ${inParams(error instanceof Error ? error.message : String(error))}`,
     {
       adapterType: "plugin",
       field: inner?.field ? `adapter_params.${inner.field}` : "adapter_params",
@@ -136,6 +160,36 @@ function paramsError(error: unknown, rejectedBy: string, configClass?: PluginCon
       cause: error,
     },
   );
+}
+
+/**
+ * The params a plugin's config class parses. A class made with defineL2AdapterConfig also parses the
+ * shared keys, so it receives the ones written next to `adapter_params` and its config says what
+ * createL2Adapter acts on. Inside `adapter_params` they would reach the plugin's config but not the
+ * registry, so they are refused there. Other classes get the params alone.
+ */
+function withSharedKeys(
+  config: PluginL2AdapterConfig,
+  adapterParams: Record<string, unknown>,
+  configClass: PluginConfigClass,
+): Record<string, unknown> {
+  const params = cloneParams(adapterParams);
+  if (typeof (configClass as { parseSharedConfig?: unknown }).parseSharedConfig !== "function") return params;
+  const misplaced = Object.keys(pickSharedKeys(params));
+  if (misplaced.length > 0) {
+    const key = misplaced[0]!;
+    throw new L2Error(
+      "CONFIG_INVALID",
+      `field "${key}": shared keys (${SHARED_CONFIG_KEYS.join(", ")}) go next to adapter_params, not inside it`,
+      { adapterType: "plugin", field: key, hint: `move "${key}" out of adapter_params to the top level` },
+    );
+  }
+  return { ...params, ...sharedConfigToDict(config) };
+}
+
+/** The plugin's message with its field names as paths from the plugin config, like the error's `.field`. */
+function inParams(message: string): string {
+  return message.replace(/\b(field|key) "(?!adapter_params\.)([^"]+)"/g, '$1 "adapter_params.$2"');
 }
 
 /** A copy the adapter may keep; params from JSON always clone, programmatic ones may hold functions. */
@@ -154,5 +208,3 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-export type { AdapterClass };

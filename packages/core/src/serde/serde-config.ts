@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { loadZod } from "../config/zod.js";
 import { L2Error } from "../errors.js";
 
 /** Serde types that run here: byte transforms that need nothing but the chunk's bytes and key. */
@@ -37,82 +38,108 @@ export type SerdeConfig = (ChecksumSerdeConfig | AesGcmSerdeConfig) & {
   readonly raw: Readonly<Record<string, unknown>>;
 };
 
-const maxWorkers = z
-  .number()
-  .int({ message: "must be a positive integer" })
-  .positive({ message: "must be a positive integer" })
-  .default(1)
-  .describe("LMCache's serde thread-pool size; accepted for compatibility (transforms run in 1 MiB slices)");
-const deleteCorrupt = z
-  .boolean()
-  .default(true)
-  .describe("delete an object whose frame fails validation, so the next store repairs it");
-const keyProvider = z
-  .literal("hkdf", {
-    message: 'must be "hkdf" (the only key provider; "keyring" is reserved by LMCache and not implemented)',
-  })
-  .default("hkdf")
-  .describe("(aesgcm) where keys come from: HKDF-SHA256 of the master key, per cache salt");
-const masterKeyPath = z
-  .string({ message: "must be the path of the master-key file" })
-  .min(1, { message: "must be the path of the master-key file" })
-  .describe("(aesgcm, required) master-key file; its raw bytes are the key; must not be readable by others");
-const aesBits = z
-  .union([z.literal(128), z.literal(256)], { message: "must be 128 or 256" })
-  .default(128)
-  .describe("(aesgcm) AES key size");
-const bindKey = z
-  .boolean()
-  .default(false)
-  .describe(
-    "(aesgcm) authenticate the object key too, so a copied frame is a miss (LMCache cannot read such frames)",
-  );
+/** zod schemas of the serde kwargs, built on first use (importing core must not load zod). */
+function buildSchemas() {
+  const z = loadZod();
+  const maxWorkers = z
+    .number()
+    .int({ message: "must be a positive integer" })
+    .positive({ message: "must be a positive integer" })
+    .default(1)
+    .describe(
+      "LMCache's serde thread-pool size; accepted for compatibility (transforms run in 1 MiB slices)",
+    );
+  const deleteCorrupt = z
+    .boolean()
+    .default(true)
+    .describe("delete an object whose frame fails validation, so the next store repairs it");
+  const keyProvider = z
+    .literal("hkdf", {
+      message: 'must be "hkdf" (the only key provider; "keyring" is reserved by LMCache and not implemented)',
+    })
+    .default("hkdf")
+    .describe("(aesgcm) where keys come from: HKDF-SHA256 of the master key, per cache salt");
+  const masterKeyPath = z
+    .string({ message: "must be the path of the master-key file" })
+    .min(1, { message: "must be the path of the master-key file" })
+    .describe(
+      "(aesgcm, required) master-key file; its raw bytes are the key; must not be readable by others",
+    );
+  const aesBits = z
+    .union([z.literal(128), z.literal(256)], { message: "must be 128 or 256" })
+    .default(128)
+    .describe("(aesgcm) AES key size");
+  const bindKey = z
+    .boolean()
+    .default(false)
+    .describe(
+      "(aesgcm) authenticate the object key too, so a copied frame is a miss (LMCache cannot read such frames)",
+    );
 
-const checksumSchema = z.strictObject({
-  type: z.literal("checksum"),
-  max_workers: maxWorkers,
-  delete_corrupt: deleteCorrupt,
-});
-const aesGcmSchema = z.strictObject({
-  type: z.enum(["aesgcm", "encrypt"]),
-  key_provider: keyProvider,
-  master_key_path: masterKeyPath,
-  aes_bits: aesBits,
-  max_workers: maxWorkers,
-  delete_corrupt: deleteCorrupt,
-  bind_key: bindKey,
-});
+  const checksumSchema = z.strictObject({
+    type: z.literal("checksum"),
+    max_workers: maxWorkers,
+    delete_corrupt: deleteCorrupt,
+  });
+  const aesGcmSchema = z.strictObject({
+    type: z.enum(["aesgcm", "encrypt"]),
+    key_provider: keyProvider,
+    master_key_path: masterKeyPath,
+    aes_bits: aesBits,
+    max_workers: maxWorkers,
+    delete_corrupt: deleteCorrupt,
+    bind_key: bindKey,
+  });
+
+  /**
+   * The documented shape of the shared `serde` key (LMCache's: an object with a string `type`, the other keys
+   * being that serde's kwargs). Loose on purpose: the per-type rules run in `parseSerdeConfig`.
+   */
+  const serde = z
+    .looseObject({
+      type: z
+        .string({ message: "must be a string naming the serde" })
+        .min(1, { message: "must be a string naming the serde" })
+        .describe(
+          `serde type: ${SUPPORTED_SERDE_TYPES.join(" | ")} (${TENSOR_SERDE_TYPES.join(", ")} need tensor layouts and are refused)`,
+        ),
+      key_provider: keyProvider.optional(),
+      master_key_path: masterKeyPath.optional(),
+      aes_bits: aesBits.optional(),
+      bind_key: bindKey.optional(),
+      max_workers: maxWorkers.optional(),
+      delete_corrupt: deleteCorrupt.optional(),
+    })
+    .describe(
+      "per-chunk frame around every stored object (LMCache's serde): checksum = version, chunk fingerprint and xxh3_64; aesgcm = AES-GCM per cache salt; absent = raw bytes",
+    );
+  return { checksumSchema, aesGcmSchema, serde };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+const serdeSchemas = () => (schemas ??= buildSchemas());
 
 /**
  * The documented shape of the shared `serde` key (LMCache's: an object with a string `type`, the other keys
  * being that serde's kwargs). Loose on purpose: the per-type rules run in `parseSerdeConfig`.
  */
-export const serdeSchema = z
-  .looseObject({
-    type: z
-      .string({ message: "must be a string naming the serde" })
-      .min(1, { message: "must be a string naming the serde" })
-      .describe(
-        `serde type: ${SUPPORTED_SERDE_TYPES.join(" | ")} (${TENSOR_SERDE_TYPES.join(", ")} need tensor layouts and are refused)`,
-      ),
-    key_provider: keyProvider.optional(),
-    master_key_path: masterKeyPath.optional(),
-    aes_bits: aesBits.optional(),
-    bind_key: bindKey.optional(),
-    max_workers: maxWorkers.optional(),
-    delete_corrupt: deleteCorrupt.optional(),
-  })
-  .describe(
-    "per-chunk frame around every stored object (LMCache's serde): checksum = version, chunk fingerprint and xxh3_64; aesgcm = AES-GCM per cache salt; absent = raw bytes",
-  );
+export function serdeSchema() {
+  return serdeSchemas().serde;
+}
 
 export const DEFAULT_AFFINITY_TAG = "_default";
 
-export const affinityTagSchema = z
-  .string({ message: "must be a non-empty string naming an L1 tier" })
-  .min(1, { message: "must be a non-empty string naming an L1 tier" })
-  .default(DEFAULT_AFFINITY_TAG)
-  .describe("name of the L1 tier this adapter is bound to (LMCache's affinity_tag); carried, not used by L2");
+/** `affinity_tag`: LMCache's L1 tier name, carried for compatibility. */
+export function affinityTagSchema() {
+  const z = loadZod();
+  return z
+    .string({ message: "must be a non-empty string naming an L1 tier" })
+    .min(1, { message: "must be a non-empty string naming an L1 tier" })
+    .default(DEFAULT_AFFINITY_TAG)
+    .describe(
+      "name of the L1 tier this adapter is bound to (LMCache's affinity_tag); carried, not used by L2",
+    );
+}
 
 /**
  * Turns the raw `serde` object into a typed config. Unknown kwargs and bad values are CONFIG_INVALID naming
@@ -144,6 +171,7 @@ export function parseSerdeConfig(raw: unknown, adapterType: string): SerdeConfig
       { adapterType, field: "serde.type", hint: `use "checksum" or "aesgcm", or drop "serde"` },
     );
   }
+  const { checksumSchema, aesGcmSchema } = serdeSchemas();
   const schema =
     type === "checksum" ? checksumSchema : type === "aesgcm" || type === "encrypt" ? aesGcmSchema : undefined;
   if (!schema) {
@@ -176,6 +204,7 @@ function serdeIssue(error: z.ZodError, record: Record<string, unknown>, adapterT
   const issue = error.issues[0]!;
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0]!;
+    const { checksumSchema, aesGcmSchema } = serdeSchemas();
     const valid = Object.keys((record.type === "checksum" ? checksumSchema : aesGcmSchema).shape);
     return new L2Error(
       "CONFIG_INVALID",

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createL2AdapterRegistry, isL2Error, type L2Error, PluginL2AdapterConfig } from "../../src/index.js";
+import { createL2AdapterRegistry, isL2Error, type L2Error } from "../../src/index.js";
+import { getPluginConfigClass } from "../../src/plugin/plugin-config.js";
+
+const PluginL2AdapterConfig = getPluginConfigClass();
+
 import { parseModuleSpecifier } from "../../src/plugin/module-specifier.js";
 
 function parseError(dict: Record<string, unknown>): L2Error {
@@ -48,7 +52,7 @@ describe("plugin config (structure only)", () => {
     const error = parseError({});
     expect(error.code).toBe("CONFIG_INVALID");
     expect(error.message).toBe(
-      'field "module_path": is required (expected string); field "class_name": is required (expected string)',
+      'field "module_path": is required (a string); field "class_name": is required (a string)',
     );
     expect(error.field).toBe("module_path");
     expect(error.help).toContain("class_name");

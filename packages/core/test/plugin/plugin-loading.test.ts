@@ -259,7 +259,7 @@ describe("plugin type: failures have their own code and name the module or expor
     expect(error.code).toBe("PLUGIN_PARAMS_INVALID");
     expect(error.field).toBe("adapter_params.capacity_objects");
     expect(error.message).toBe(
-      'plugin: adapter_params rejected by export "GoodAdapterConfig" of module "good-plugin": field "capacity_objects": Too small: expected number to be >0 (got -2)',
+      'plugin: adapter_params rejected by export "GoodAdapterConfig" of module "good-plugin": field "adapter_params.capacity_objects": must be > 0 (got -2)',
     );
     expect(error.help).toContain("capacity_objects");
     const typo = await createError(
@@ -267,7 +267,7 @@ describe("plugin type: failures have their own code and name the module or expor
     );
     expect(typo.code).toBe("PLUGIN_PARAMS_INVALID");
     expect(typo.message).toContain(
-      'unknown key "capacity_object" for type "good"; did you mean "capacity_objects"?',
+      'unknown key "adapter_params.capacity_object" for type "good"; did you mean "capacity_objects"?',
     );
   });
 
@@ -278,7 +278,7 @@ describe("plugin type: failures have their own code and name the module or expor
     expect(error.code).toBe("PLUGIN_PARAMS_INVALID");
     expect(error.field).toBe("adapter_params.size");
     expect(error.message).toBe(
-      'plugin: adapter_params rejected by the constructor of "ValidatingAdapter" from module "good-plugin": field "size": must be a number (got "big")',
+      'plugin: adapter_params rejected by the constructor of "ValidatingAdapter" from module "good-plugin": field "adapter_params.size": must be a number (got "big")',
     );
   });
 
@@ -329,5 +329,83 @@ describe("plugin type: file paths and URLs need allowModulePaths", () => {
     expect(missing.message).toBe(
       `plugin: module "./nope.js" resolves to ${join(app.root, "nope.js")}, which does not exist`,
     );
+  });
+});
+
+describe("plugin type: shared keys next to adapter_params reach the plugin", () => {
+  // createL2Adapter may wrap the plugin's adapter (eviction, persist_enabled); the plugin's own object is inside.
+  const own = (adapter: L2Adapter) =>
+    ((adapter as { inner?: L2Adapter }).inner ?? adapter) as L2Adapter & {
+      constructorArgs: { config: Record<string, unknown> };
+    };
+  const eviction = { eviction_policy: "LRU", trigger_watermark: 0.5, eviction_ratio: 0.25 };
+
+  it("a config class made with defineL2AdapterConfig parses them, so its config says what the registry acts on", async () => {
+    const dict = plugin("good-plugin", "GoodAdapter", {
+      adapter_params: { capacity_objects: 3 },
+      eviction,
+      persist_enabled: false,
+    });
+    const parsed = await registry.parseConfig(dict);
+    expect(parsed.eviction).toEqual({ policy: "LRU", triggerWatermark: 0.5, evictionRatio: 0.25 });
+    expect(parsed.persistEnabled).toBe(false);
+    const adapter = await registry.create(dict, { logger: silentLogger });
+    try {
+      const config = own(adapter).constructorArgs.config;
+      expect(config.capacityObjects).toBe(3);
+      expect(config.eviction).toEqual({ policy: "LRU", triggerWatermark: 0.5, evictionRatio: 0.25 });
+      expect(config.persistEnabled).toBe(false);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("without shared keys the plugin's config has the defaults", async () => {
+    const adapter = await registry.create(plugin("good-plugin", "GoodAdapter"), { logger: silentLogger });
+    try {
+      const config = own(adapter).constructorArgs.config;
+      expect(config.eviction).toBeNull();
+      expect(config.persistEnabled).toBe(true);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("a shared key inside adapter_params is refused with the fix, since the registry would never see it", async () => {
+    const error = await createError(plugin("good-plugin", "GoodAdapter", { adapter_params: { eviction } }));
+    expect(error.code).toBe("PLUGIN_PARAMS_INVALID");
+    expect(error.field).toBe("adapter_params.eviction");
+    expect(error.message).toContain('field "adapter_params.eviction": shared keys');
+    expect(error.hint).toBe('move "eviction" out of adapter_params to the top level');
+  });
+
+  it("raw params (no config class) are passed untouched", async () => {
+    const adapter = await registry.create(
+      plugin("good-plugin", "RawAdapter", { adapter_params: { size: 1 }, persist_enabled: false }),
+      { logger: silentLogger },
+    );
+    try {
+      expect(own(adapter).constructorArgs.config).toEqual({ size: 1 });
+    } finally {
+      await adapter.close();
+    }
+  });
+});
+
+describe("registry.resolve: what x-l2 check meets before creating", () => {
+  it("imports the plugin's module, finds the export and parses adapter_params, constructing nothing", async () => {
+    const ok = await registry.parseConfig(plugin("good-plugin", "GoodAdapter"));
+    await expect(registry.resolve(ok)).resolves.toBeUndefined();
+    const missing = await registry.parseConfig(plugin("good-plugin", "NoSuchAdapter"));
+    await expect(registry.resolve(missing)).rejects.toMatchObject({
+      code: "PLUGIN_EXPORT_NOT_FOUND",
+      field: "class_name",
+    });
+    const exploding = await registry.parseConfig(plugin("good-plugin", "ExplodingAdapter"));
+    await expect(registry.resolve(exploding)).resolves.toBeUndefined();
+    const badParams = await registry.parseConfig(
+      plugin("good-plugin", "GoodAdapter", { adapter_params: { capacity_objects: -1 } }),
+    );
+    await expect(registry.resolve(badParams)).rejects.toMatchObject({ code: "PLUGIN_PARAMS_INVALID" });
   });
 });

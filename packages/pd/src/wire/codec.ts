@@ -65,21 +65,27 @@ export interface AllocRequestBody {
   sizes: number[];
 }
 
+/** `push`: the DATA frames follow without waiting for a grant (slot id 0, key index in the prefix). */
 export function encodeAllocRequest(
   correlationId: number,
   reqId: string,
   keys: readonly ObjectKey[],
   sizes: readonly number[],
+  push = false,
 ): Buffer {
   return encodeControlFrame(FrameType.AllocRequest, correlationId, {
     req_id: reqId,
     keys: keys.map((k) => k.toJSON()),
     sizes,
+    ...(push ? { push: true } : {}),
   });
 }
 
-/** Checks counts and sizes before anything is allocated for them. */
-export function decodeAllocRequest(body: Record<string, unknown>, maxChunkBytes: number): AllocRequestBody {
+/**
+ * Checks counts and sizes before anything is allocated for them. A size above the receiver's buffer is
+ * well-formed: the receiver refuses that batch (reason "chunk_too_large") and keeps the connection.
+ */
+export function decodeAllocRequest(body: Record<string, unknown>): AllocRequestBody {
   const reqId = readRequestId(body);
   const rawKeys = body.keys;
   const rawSizes = body.sizes;
@@ -90,8 +96,8 @@ export function decodeAllocRequest(body: Record<string, unknown>, maxChunkBytes:
     throw new ProtocolError(`a batch needs 1..${MAX_KEYS_PER_BATCH} keys and one size per key`);
   }
   const sizes = rawSizes.map((size) => {
-    if (!Number.isSafeInteger(size) || size < 0 || size > maxChunkBytes) {
-      throw new ProtocolError(`chunk sizes must be integers from 0 to ${maxChunkBytes}`);
+    if (!Number.isSafeInteger(size) || size < 0 || size > 0xffffffff) {
+      throw new ProtocolError("chunk sizes must be integers from 0 to 4294967295");
     }
     return size as number;
   });

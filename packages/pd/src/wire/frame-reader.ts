@@ -1,19 +1,28 @@
 import { ProtocolError } from "./codec.js";
 import { DATA_PREFIX_BYTES, FRAME_HEADER_BYTES, FRAME_MAGIC, FrameType, MAX_CONTROL_BODY } from "./frame.js";
 
+const FIRST_TYPE = FrameType.Hello;
+const LAST_TYPE = FrameType.Challenge;
+
 /** Where a FrameReader delivers frames. */
 export interface FrameSink {
   /** A control frame; `body` is only valid during the call. */
   onControl(type: FrameType, correlationId: number, body: Buffer): void;
-  /** A DATA frame starts: return the memory its payload is copied into (exactly `length` bytes). */
-  onDataStart(correlationId: number, slotId: number, length: number): Uint8Array;
-  /** Every payload byte of the slot arrived. */
-  onDataEnd(correlationId: number, slotId: number): void;
+  /**
+   * A DATA frame starts: return the memory its payload is copied into (exactly `length` bytes), or null
+   * to have the payload read and dropped. `index` is the prefix's second word (the key index in a pushed
+   * batch).
+   */
+  onDataStart(correlationId: number, slotId: number, length: number, index: number): Uint8Array | null;
+  /** Every payload byte of the frame arrived (or was dropped). */
+  onDataEnd(correlationId: number, slotId: number, index: number): void;
 }
 
 export interface FrameReaderLimits {
   /** Largest DATA payload (the largest chunk this side accepts); 0 = DATA frames are a protocol error. */
   maxDataPayload: number;
+  /** Largest control body; default MAX_CONTROL_BODY. Raise it with `maxControlBody` after authentication. */
+  maxControlBody?: number;
 }
 
 enum State {
@@ -33,19 +42,25 @@ export class FrameReader {
   readonly #maxDataPayload: number;
   readonly #header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   readonly #prefix = Buffer.allocUnsafe(DATA_PREFIX_BYTES);
-  #control = Buffer.allocUnsafe(4096);
+  #control = Buffer.allocUnsafe(0);
+  /** Largest control body accepted now (small until the peer authenticated). */
+  maxControlBody: number;
   #state = State.Header;
   #filled = 0;
   #type = 0;
   #correlationId = 0;
   #bodyLength = 0;
   #slotId = 0;
+  #index = 0;
   #target: Uint8Array | undefined;
+  /** Payload bytes of the current frame still to drop (its sink returned null). */
+  #dropping = 0;
   #failed = false;
 
   constructor(sink: FrameSink, limits: FrameReaderLimits) {
     this.#sink = sink;
     this.#maxDataPayload = limits.maxDataPayload;
+    this.maxControlBody = limits.maxControlBody ?? MAX_CONTROL_BODY;
   }
 
   /** Feeds socket bytes; throws ProtocolError on a malformed frame (the reader is then unusable). */
@@ -64,14 +79,34 @@ export class FrameReader {
    * or undefined when the reader expects a header or a control body (those go through `push`).
    */
   directTarget(): Uint8Array | undefined {
-    if (this.#failed || this.#state !== State.DataPayload) return undefined;
-    return this.#target!.subarray(this.#filled);
+    if (this.#failed || this.#state !== State.DataPayload || this.#target === undefined) return undefined;
+    return this.#target.subarray(this.#filled);
+  }
+
+  /**
+   * How many bytes the frame element being parsed still needs (a header with a DATA prefix counts as one
+   * element). Reading no more than this into scratch memory keeps payload bytes out of scratch, so they
+   * land in their slot with the next, direct read instead of being copied there.
+   */
+  wanted(): number {
+    switch (this.#state) {
+      case State.Header:
+        return FRAME_HEADER_BYTES + DATA_PREFIX_BYTES - this.#filled;
+      case State.Control:
+        return this.#bodyLength - this.#filled;
+      case State.DataPrefix:
+        return DATA_PREFIX_BYTES - this.#filled;
+      case State.DataPayload:
+        return this.#target ? this.#target.byteLength - this.#filled : this.#dropping;
+    }
   }
 
   /** `count` bytes were read straight into the view `directTarget()` returned. */
   pushDirect(count: number): void {
-    if (this.#failed || this.#state !== State.DataPayload) throw new ProtocolError("no direct read expected");
-    const target = this.#target!;
+    const target = this.#target;
+    if (this.#failed || this.#state !== State.DataPayload || !target) {
+      throw new ProtocolError("no direct read expected");
+    }
     if (count > target.byteLength - this.#filled) throw new ProtocolError("direct read overran the slot");
     this.#filled += count;
     try {
@@ -80,11 +115,6 @@ export class FrameReader {
       this.#failed = true;
       throw error;
     }
-  }
-
-  /** True while a frame is partially received. */
-  get midFrame(): boolean {
-    return this.#state !== State.Header || this.#filled > 0;
   }
 
   #push(chunk: Buffer): void {
@@ -116,7 +146,14 @@ export class FrameReader {
           break;
         }
         case State.DataPayload: {
-          const target = this.#target!;
+          const target = this.#target;
+          if (!target) {
+            const n = Math.min(this.#dropping, chunk.length - pos);
+            this.#dropping -= n;
+            pos += n;
+            if (this.#dropping === 0) this.#finishData();
+            break;
+          }
           const n = Math.min(target.byteLength - this.#filled, chunk.length - pos);
           chunk.copy(target, this.#filled, pos, pos + n);
           this.#filled += n;
@@ -144,15 +181,16 @@ export class FrameReader {
       this.#state = State.DataPrefix;
       return;
     }
-    if (this.#type < FrameType.Hello || this.#type > FrameType.Cancel) {
+    if (this.#type < FIRST_TYPE || this.#type > LAST_TYPE) {
       throw new ProtocolError(`unknown frame type ${this.#type}`);
     }
-    if (this.#bodyLength > MAX_CONTROL_BODY) {
-      throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${MAX_CONTROL_BODY}`);
+    if (this.#bodyLength > this.maxControlBody) {
+      throw new ProtocolError(`control body of ${this.#bodyLength} bytes exceeds ${this.maxControlBody}`);
     }
     if (this.#control.length < this.#bodyLength) {
+      // Grown only to what a frame within the limit needs, so a peer cannot make us hold more.
       this.#control = Buffer.allocUnsafe(
-        Math.min(MAX_CONTROL_BODY, Math.max(this.#bodyLength, this.#control.length * 2)),
+        Math.min(this.maxControlBody, Math.max(this.#bodyLength, 4096, this.#control.length * 2)),
       );
     }
     this.#state = State.Control;
@@ -167,10 +205,14 @@ export class FrameReader {
 
   #startPayload(): void {
     this.#slotId = this.#prefix.readUInt32BE(0);
+    this.#index = this.#prefix.readUInt32BE(4);
     const length = this.#bodyLength - DATA_PREFIX_BYTES;
-    const target = this.#sink.onDataStart(this.#correlationId, this.#slotId, length);
-    if (target.byteLength !== length) throw new ProtocolError("DATA length does not match the slot");
-    this.#target = target;
+    const target = this.#sink.onDataStart(this.#correlationId, this.#slotId, length, this.#index);
+    if (target !== null && target.byteLength !== length) {
+      throw new ProtocolError("DATA length does not match the slot");
+    }
+    this.#target = target ?? undefined;
+    this.#dropping = target === null ? length : 0;
     this.#filled = 0;
     this.#state = State.DataPayload;
     if (length === 0) this.#finishData();
@@ -180,6 +222,7 @@ export class FrameReader {
     this.#state = State.Header;
     this.#filled = 0;
     this.#target = undefined;
-    this.#sink.onDataEnd(this.#correlationId, this.#slotId);
+    this.#dropping = 0;
+    this.#sink.onDataEnd(this.#correlationId, this.#slotId, this.#index);
   }
 }
