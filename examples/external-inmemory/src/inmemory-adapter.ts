@@ -82,7 +82,7 @@ function mapConnector(
     async set(keys, chunks) {
       // Copies, never overwriting: the caller reuses its buffers once the store settles.
       for (const [i, key] of keys.entries())
-        if (!objects.has(key.id)) objects.set(key.id, chunks[i]!.slice());
+        if (!objects.has(key.id)) objects.set(key.id, new Uint8Array(chunks[i]!));
       await transfer(total(chunks));
     },
     delete: async (keys) => keys.map((key) => objects.delete(key.id)),

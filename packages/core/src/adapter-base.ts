@@ -30,6 +30,11 @@ export interface L2AdapterBaseOptions {
    */
   capacityBytes?: number;
   logger?: L2Logger;
+  /**
+   * The adapter admits stores itself (a staging buffer that waits for space, say): the capacity is still
+   * reported by `usage()` and drives eviction, but the base never refuses a store for it.
+   */
+  selfAdmission?: boolean;
 }
 
 export const MAX_LIST_PAGE_SIZE = 10_000;
@@ -73,6 +78,7 @@ export abstract class L2AdapterBase implements L2Adapter {
   readonly #listeners = new Set<L2AdapterListener>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #legacy: boolean;
+  readonly #selfAdmission: boolean;
   readonly #ready: Promise<void>;
   #started = false;
   #capacityBytes: number;
@@ -84,6 +90,7 @@ export abstract class L2AdapterBase implements L2Adapter {
     this.type = options.type;
     this.logger = options.logger ?? createConsoleLogger(options.type);
     this.#capacityBytes = Math.max(0, Math.floor(options.capacityBytes ?? 0));
+    this.#selfAdmission = options.selfAdmission === true;
     this.closeSignal = this.#closeController.signal;
     const proto = L2AdapterBase.prototype;
     this.#legacy = typeof (this as unknown as Partial<LegacyHooks>)._lookupAndLock === "function";
@@ -537,7 +544,7 @@ export abstract class L2AdapterBase implements L2Adapter {
     for (const [i, key] of keys.entries()) {
       const size = sizes[i]!;
       const known = this.#index.has(key) || batch.has(key.id);
-      if (!known && this.#capacityBytes > 0) {
+      if (!known && this.#capacityBytes > 0 && !this.#selfAdmission) {
         let free = this.#capacityBytes - this.usage().totalBytesUsed - this.#reservedBytes;
         if (size > free && ownEviction && size <= this.#capacityBytes && !opts.signal?.aborted) {
           await flush();
@@ -590,6 +597,7 @@ export abstract class L2AdapterBase implements L2Adapter {
     let stored: Bitmap;
     let written: Bitmap | undefined;
     let error: L2Error | undefined;
+    let reportedBytes: number | undefined;
     if (isStoreOutcome(result)) {
       stored = this.#checkBitmap("store", result.stored, keys.length);
       written =
@@ -597,8 +605,10 @@ export abstract class L2AdapterBase implements L2Adapter {
       error = result.error;
     } else {
       const checked = this.#checkStoreResult(result);
-      // A StoreResult carries no per-key outcome: all stored when ok, otherwise only what was reported.
+      // A StoreResult carries no per-key outcome: all stored when ok, otherwise only what the adapter
+      // reported itself (notifyStored); its bytesWritten is taken as it is.
       stored = new Bitmap(keys.length, checked.ok ? keys.length : 0);
+      reportedBytes = checked.bytesWritten;
       error = checked.error;
       if (!checked.ok && !error) error = new L2Error("IO_FAILED", `${this.type} store failed`);
     }
@@ -620,6 +630,7 @@ export abstract class L2AdapterBase implements L2Adapter {
     });
     this.#emitStored(wroteKeys[0], wroteKeys[1], "stored");
     this.#emitStored(foundKeys[0], foundKeys[1], "found");
+    if (reportedBytes !== undefined) bytesWritten = reportedBytes;
     const allStored = stored.popcount() === keys.length;
     // Every key stored but an error reported (written, not made durable): still not ok.
     const failure = allStored ? error : (error ?? new L2Error("IO_FAILED", `${this.type} store failed`));

@@ -31,7 +31,7 @@ export class MockL2Adapter extends L2AdapterBase {
   protected async _store(keys: readonly ObjectKey[], objects: readonly Uint8Array[]): Promise<StoreOutcome> {
     const written = keys.map((key, i) => {
       if (this.#objects.has(key.id)) return false;
-      this.#objects.set(key.id, objects[i]!.slice()); // a copy: the caller reuses its buffer
+      this.#objects.set(key.id, new Uint8Array(objects[i]!)); // a copy (Buffer#slice would be a view)
       return true;
     });
     await this.#transfer(objects.reduce((n, o, i) => (written[i] ? n + o.byteLength : n), 0));

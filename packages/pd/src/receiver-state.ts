@@ -1,4 +1,4 @@
-import { KeyLockTable, type L2Logger, type ObjectKey } from "@x/l2-core";
+import type { L2Logger, ObjectKey } from "@x/l2-core";
 import type { StagingBuffer, StagingRegion } from "./staging-buffer.js";
 import { ProtocolError } from "./wire/codec.js";
 
@@ -96,6 +96,8 @@ export interface ReceiverStateOptions {
   logger: L2Logger;
   onStored(keys: ObjectKey[], sizes: number[]): void;
   onDeleted(keys: ObjectKey[], sizes: number[]): void;
+  /** Whether a lookup on the decode node holds `key` (the adapter base's locks): such keys are kept. */
+  isLocked(key: ObjectKey): boolean;
 }
 
 /**
@@ -105,7 +107,6 @@ export interface ReceiverStateOptions {
  */
 export class ReceiverState {
   readonly committed = new Map<string, CommittedObject>();
-  readonly locks = new KeyLockTable();
   readonly sessions = new Set<ReceiverSession>();
   readonly #slots = new Map<number, { slot: PendingSlot; batch: PendingBatch }>();
   /** Staging bytes each peer holds (reserved and committed), for `peer_buffer_share`. */
@@ -419,7 +420,7 @@ export class ReceiverState {
     const sizes: number[] = [];
     for (const key of keys) {
       const object = this.committed.get(key.id);
-      if (!object || this.locks.isLocked(key)) continue;
+      if (!object || this.#options.isLocked(key)) continue;
       this.committed.delete(key.id);
       if (object.owner) this.#hold(object.owner.peerId, -this.staging.footprint(object.region.length));
       this.staging.free(object.region);

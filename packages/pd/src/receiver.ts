@@ -34,7 +34,13 @@ export class PdReceiverAdapter extends L2AdapterBase {
   #unregister: (() => void) | undefined;
 
   private constructor(config: PdL2AdapterConfig, context: Partial<L2AdapterContext>) {
-    super({ type: context.typeName ?? "pd", capacityBytes: config.bufferSize, logger: context.logger });
+    // The staging buffer admits (and waits for space) itself; the base keeps locks, index and listeners.
+    super({
+      type: context.typeName ?? "pd",
+      capacityBytes: config.bufferSize,
+      logger: context.logger,
+      selfAdmission: true,
+    });
     this.#config = config;
     this.rank = checkRank(context.tpRank ?? 0, config.peerAllocPort.length, "context.tpRank");
     this.#state = new ReceiverState({
@@ -49,6 +55,7 @@ export class PdReceiverAdapter extends L2AdapterBase {
       logger: this.logger,
       onStored: (keys, sizes) => this.notifyStored(keys, sizes),
       onDeleted: (keys, sizes) => this.notifyDeleted(keys, sizes),
+      isLocked: (key) => this.isKeyLocked(key),
     });
   }
 
@@ -121,32 +128,19 @@ export class PdReceiverAdapter extends L2AdapterBase {
     };
   }
 
-  protected async _lookupAndLock(keys: readonly ObjectKey[]): Promise<Bitmap> {
-    const bitmap = new Bitmap(keys.length);
-    keys.forEach((key, i) => {
-      if (!this.#state.committed.has(key.id)) return;
-      this.#state.locks.lock(key);
-      bitmap.set(i);
-    });
-    return bitmap;
-  }
-
-  protected _unlock(keys: readonly ObjectKey[]): void {
-    for (const key of keys) this.#state.locks.unlock(key);
+  protected override async _lookup(keys: readonly ObjectKey[]): Promise<Bitmap> {
+    return Bitmap.fromBooleans(keys.map((key) => this.#state.committed.has(key.id)));
   }
 
   protected async _load(keys: readonly ObjectKey[], targets: readonly Uint8Array[]): Promise<Bitmap> {
     const bitmap = new Bitmap(keys.length);
-    const accessed: ObjectKey[] = [];
     keys.forEach((key, i) => {
       const object = this.#state.committed.get(key.id);
       const target = targets[i]!;
       if (!object || object.region.length !== target.byteLength) return;
       target.set(object.region.bytes);
       bitmap.set(i);
-      accessed.push(key);
     });
-    this.notifyAccessed(accessed);
     return bitmap;
   }
 
@@ -167,7 +161,6 @@ export class PdReceiverAdapter extends L2AdapterBase {
     this.#state.close();
     await this.#server?.close();
     this.#state.committed.clear();
-    this.#state.locks.clear();
   }
 
   protected override _status(): Record<string, unknown> {
@@ -179,7 +172,6 @@ export class PdReceiverAdapter extends L2AdapterBase {
       initPort: this.#config.peerInitPort[this.rank],
       allocPort: this.#config.peerAllocPort[this.rank],
       storedObjectCount: this.#state.committed.size,
-      lockedKeyCount: this.#state.locks.size,
       stagingBytesUsed: this.#state.staging.usedBytes,
       stagingBytesReserved: this.#state.reservedBytes,
       pendingBatches: this.#state.pendingBatchCount,

@@ -55,7 +55,8 @@ function buildSchemas() {
     .describe("delete an object whose frame fails validation, so the next store repairs it");
   const keyProvider = z
     .literal("hkdf", {
-      message: 'must be "hkdf" (the only key provider; "keyring" is reserved by LMCache and not implemented)',
+      message:
+        'must be "hkdf" (the only key provider offered; the "keyring" name LMCache reserves is refused)',
     })
     .default("hkdf")
     .describe("(aesgcm) where keys come from: HKDF-SHA256 of the master key, per cache salt");

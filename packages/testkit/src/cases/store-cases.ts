@@ -56,17 +56,21 @@ export const storeCases: CaseDefinition[] = [
   },
   {
     id: "store.copies-caller-buffer",
-    rule: "the adapter does not keep the caller's buffer: changing it after store settles changes nothing",
+    rule: "the adapter does not keep the caller's buffer (a Uint8Array or a Node Buffer, whose slice() is a view): changing it after store settles changes nothing",
     async run(ctx) {
       const adapter = await ctx.adapter();
-      const key = ctx.key();
+      const keys = ctx.keys(2);
       const object = randomBytes(8192);
-      const original = new Uint8Array(object);
-      expect((await adapter.store([key], [object])).ok, "store ok").toBe(true);
+      const buffer = Buffer.from(randomBytes(8192));
+      const originals = [new Uint8Array(object), new Uint8Array(buffer)];
+      expect((await adapter.store(keys, [object, buffer])).ok, "store ok").toBe(true);
       object.fill(0xee);
-      const target = new Uint8Array(8192);
-      expectBits(await adapter.load([key], [target]), "1", "load");
-      assertBytesEqual(target, original, "value after the caller reused its buffer");
+      buffer.fill(0xdd);
+      for (const [i, label] of ["Uint8Array", "Buffer"].entries()) {
+        const target = new Uint8Array(8192);
+        expectBits(await adapter.load([keys[i]!], [target]), "1", `load (${label})`);
+        assertBytesEqual(target, originals[i]!, `value after the caller reused its ${label}`);
+      }
     },
   },
   {
