@@ -197,7 +197,12 @@ export class PrefetchController {
     });
     if (writing.length > 0) {
       await Promise.all(writing);
-      for (const i of writingAt) if (!held[i] && l1.tryReadLock(keys[i]!)) held[i] = true;
+      // Served from L1 once the other request's load landed: an L1 hit for this request, no L2 I/O of its own.
+      for (const i of writingAt) {
+        if (held[i] || !l1.tryReadLock(keys[i]!)) continue;
+        held[i] = true;
+        l1Hits++;
+      }
     }
     if (l1Hits > 0) metrics.prefetchL1Hits.inc(l1Hits);
     const misses: number[] = [];
