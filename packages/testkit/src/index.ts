@@ -14,6 +14,7 @@ export {
 export { type ConfigEvictionOptions, describeConfigStringEviction } from "./describe-config-eviction.js";
 export { describeL2AdapterConformance } from "./describe-conformance.js";
 export { describeL2AdapterPackageConformance } from "./describe-package-conformance.js";
+export { describeSerdeIntegrity, type SerdeIntegrityOptions } from "./describe-serde-integrity.js";
 export {
   type ConformanceEnv,
   DEFAULT_CASE_TIMEOUT_MS,
