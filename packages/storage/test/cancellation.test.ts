@@ -10,8 +10,8 @@ import {
 import { MockL2AdapterConfig } from "@x/l2-mock";
 import mockType from "@x/l2-mock/adapter";
 import { afterEach, describe, expect, it } from "vitest";
-import { StorageManager } from "../src/index.js";
-import { bytes, keys } from "./helpers/fixtures.js";
+import type { StorageManager } from "../src/index.js";
+import { bytes, keys, openManager } from "./helpers/fixtures.js";
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -37,18 +37,10 @@ const recordingType = defineL2AdapterType({
   create: async (config, context) => new Recording(await mockType.create(config, context)),
 });
 
-async function manager(options: Partial<Parameters<typeof StorageManager.open>[0]>) {
+function manager(options: Partial<Parameters<typeof StorageManager.open>[0]>) {
   // The recording type reuses mock's config class (type "mock"), so it gets a registry of its own.
   const reg = createL2AdapterRegistry({ discover: false, logger: silentLogger, types: [recordingType] });
-  const m = await StorageManager.open({
-    l1SizeBytes: 1 << 20,
-    l2: [],
-    registry: reg,
-    logger: silentLogger,
-    ...options,
-  });
-  cleanup.push(() => m.close());
-  return m;
+  return openManager(cleanup, { registry: reg, ...options });
 }
 
 const slowMock = JSON.stringify({ type: "mock", max_size_gb: 0.01, mock_bandwidth_gb: 4e-5 });

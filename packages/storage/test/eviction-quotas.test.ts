@@ -1,7 +1,6 @@
-import { silentLogger } from "@x/l2-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { StorageManager } from "../src/index.js";
-import { bytes, fsSpec, keys, registry, tempDir } from "./helpers/fixtures.js";
+import type { StorageManager } from "../src/index.js";
+import { bytes, fsSpec, keys, openManager, tempDir } from "./helpers/fixtures.js";
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -11,18 +10,8 @@ afterEach(async () => {
 const KIB = 1024;
 const gib = (bytes: number) => bytes / 2 ** 30;
 
-async function manager(options: Partial<Parameters<typeof StorageManager.open>[0]>) {
-  const m = await StorageManager.open({
-    l1SizeBytes: 1 << 20,
-    l2: [],
-    registry: registry(),
-    logger: silentLogger,
-    evictionIntervalMs: 0,
-    ...options,
-  });
-  cleanup.push(() => m.close());
-  return m;
-}
+const manager = (options: Partial<Parameters<typeof StorageManager.open>[0]>) =>
+  openManager(cleanup, { evictionIntervalMs: 0, ...options });
 
 function dir() {
   const d = tempDir();

@@ -1,24 +1,15 @@
-import { isL2Error, type ObjectKey, silentLogger } from "@x/l2-core";
+import { isL2Error, type ObjectKey } from "@x/l2-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { type FaultInjectL2Adapter, StorageManager } from "../src/index.js";
-import { bytes, keys, mockSpec, registry } from "./helpers/fixtures.js";
+import type { FaultInjectL2Adapter, StorageManager } from "../src/index.js";
+import { bytes, keys, mockSpec, openManager } from "./helpers/fixtures.js";
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function manager(options: Partial<Parameters<typeof StorageManager.open>[0]>) {
-  const m = await StorageManager.open({
-    l1SizeBytes: 1 << 20,
-    l2: [],
-    registry: registry(),
-    logger: silentLogger,
-    ...options,
-  });
-  cleanup.push(() => m.close());
-  return m;
-}
+const manager = (options: Partial<Parameters<typeof StorageManager.open>[0]>) =>
+  openManager(cleanup, options);
 
 const faulty = () => JSON.stringify({ type: "fault_inject", inner: JSON.parse(mockSpec()), seed: 3 });
 

@@ -1,24 +1,14 @@
-import { silentLogger } from "@x/l2-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { StorageManager } from "../src/index.js";
-import { bytes, fsSpec, keys, mockSpec, registry, tempDir } from "./helpers/fixtures.js";
+import type { StorageManager } from "../src/index.js";
+import { bytes, fsSpec, keys, mockSpec, openManager, tempDir } from "./helpers/fixtures.js";
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-async function manager(options: Partial<Parameters<typeof StorageManager.open>[0]>) {
-  const m = await StorageManager.open({
-    l1SizeBytes: 1 << 20,
-    l2: [],
-    registry: registry(),
-    logger: silentLogger,
-    ...options,
-  });
-  cleanup.push(() => m.close());
-  return m;
-}
+const manager = (options: Partial<Parameters<typeof StorageManager.open>[0]>) =>
+  openManager(cleanup, options);
 
 function expectBytes(m: StorageManager, ks: ReturnType<typeof keys>, from: number, size = 4096) {
   const targets = ks.map(() => new Uint8Array(size));

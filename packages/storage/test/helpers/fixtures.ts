@@ -5,6 +5,7 @@ import { createL2AdapterRegistry, kvRank, ObjectKey, silentLogger } from "@x/l2-
 import fsType from "@x/l2-fs/adapter";
 import mockType from "@x/l2-mock/adapter";
 import { createFaultInjectAdapterType } from "../../src/fault-inject/definition.js";
+import { StorageManager } from "../../src/index.js";
 
 export const MODEL = "test/model";
 
@@ -49,3 +50,24 @@ export const mockSpec = (extra: Record<string, unknown> = {}) =>
 
 export const fsSpec = (basePath: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ type: "fs", base_path: basePath, ...extra });
+
+type ManagerOptions = Parameters<typeof StorageManager.open>[0];
+
+/**
+ * Opens a StorageManager with test defaults (1 MiB L1, no L2, the registry above, silent) and queues its
+ * close on `cleanup`, which the test file drains after each test.
+ */
+export async function openManager(
+  cleanup: Array<() => Promise<void> | void>,
+  options: Partial<ManagerOptions>,
+): Promise<StorageManager> {
+  const m = await StorageManager.open({
+    l1SizeBytes: 1 << 20,
+    l2: [],
+    registry: registry(),
+    logger: silentLogger,
+    ...options,
+  });
+  cleanup.push(() => m.close());
+  return m;
+}
