@@ -3,17 +3,16 @@
 // receiver reads with `onread` into a static buffer (limits.md section 3), same batching and acks.
 // Usage: node bench/pd-bench.mjs [runs=5] [mibPerRun=256] [batchMiB=32]
 // Env: PD_BENCH_SIZES=1,4,16 (chunk MiB), PD_BENCH_TLS=0 (skip TLS), PD_BENCH_PROF=<dir> (see below).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { median } from "@x/l2-cli/bench-kit";
 import { kvRank, ObjectKey } from "@x/l2-core";
 import { createPdAdapter, PdL2AdapterConfig } from "@x/l2-pd";
+import { makeCertificates as makeTestCertificates } from "../test/fixtures/certificates.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MIB = 1024 * 1024;
@@ -109,45 +108,9 @@ async function baselineSetup(size, batch, chunks) {
   };
 }
 
-/** Certificates for the TLS column, made by the openssl CLI in a temp dir (mutual TLS, EC P-256). */
+/** Certificates for the TLS column (mutual TLS, EC P-256), made by the tests' openssl fixture. */
 function makeCertificates() {
-  const dir = mkdtempSync(join(tmpdir(), "pd-bench-tls-"));
-  const openssl = (...args) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=bench-ca",
-  );
-  writeFileSync(join(dir, "ext"), "subjectAltName=IP:127.0.0.1\n");
-  for (const name of ["server", "client"]) {
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "1",
-      "-extfile",
-      "ext",
-    );
-  }
+  const { dir, remove } = makeTestCertificates("pd-bench-tls-");
   const files = (name) => ({
     tls_enable: true,
     tls_ca_file: join(dir, "ca.pem"),
@@ -157,7 +120,7 @@ function makeCertificates() {
   return {
     receiver: files("server"),
     sender: files("client"),
-    remove: () => rmSync(dir, { recursive: true }),
+    remove,
   };
 }
 

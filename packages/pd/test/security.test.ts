@@ -1,15 +1,13 @@
 // What an eavesdropper on the network sees and can replay, with and without TLS: a recording proxy sits
 // between a sender process and the receiver. Certificates are made by the openssl CLI for each run.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kvRank, ObjectKey } from "@x/l2-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PdL2AdapterConfig } from "../src/config.js";
 import { createPdAdapter } from "../src/pd-adapter.js";
 import type { PdReceiverAdapter } from "../src/receiver.js";
+import { makeCertificates } from "./fixtures/certificates.mjs";
 import { patternChunk } from "./fixtures/pattern.mjs";
 import { frames, T } from "./fixtures/wire-client.mjs";
 import { Child, checkChildrenCanRun, freePort, quietLogger } from "./helpers.js";
@@ -22,46 +20,13 @@ afterEach(async () => {
 });
 
 let certs: string;
+let tls: ReturnType<typeof makeCertificates>;
 beforeAll(() => {
   checkChildrenCanRun();
-  certs = mkdtempSync(join(tmpdir(), "pd-tls-"));
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: certs, stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=pd-test-ca",
-  );
-  writeFileSync(join(certs, "server.ext"), "subjectAltName=IP:127.0.0.1\n");
-  for (const name of ["server", "client"]) {
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=pd-${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.pem`,
-      "-days",
-      "2",
-      ...(name === "server" ? ["-extfile", "server.ext"] : []),
-    );
-  }
+  tls = makeCertificates("pd-tls-");
+  certs = tls.dir;
 });
-afterAll(() => rmSync(certs, { recursive: true, force: true }));
+afterAll(() => tls.remove());
 
 const key = (prefix: string, i: number) =>
   new ObjectKey({ chunkHash: Buffer.from(`${prefix}-${i}`), modelName: "m", kvRank: kvRank(1, 0, 1, 0) });
